@@ -1,0 +1,93 @@
+# journey-operator — build, generate, test and demo.
+#
+# Every tool comes from a pinned Go module (hack/tools) and is built into bin/;
+# nothing is installed globally. The control plane (kube-apiserver, etcd,
+# kube-controller-manager, kubectl) is built from k8s.io/kubernetes: about
+# 13 minutes cold on 2 cores, seconds once the Go build cache is warm.
+
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+.DEFAULT_GOAL := help
+
+BIN := $(CURDIR)/bin
+TOOLS_MOD := hack/tools/go.mod
+KUBE_VERSION := v1.37.2
+KUBE_MINOR := 37
+
+CONTROLLER_GEN := $(BIN)/controller-gen
+KUBE_APISERVER := $(BIN)/kube-apiserver
+KUBE_CONTROLLER_MANAGER := $(BIN)/kube-controller-manager
+KUBECTL := $(BIN)/kubectl
+ETCD := $(BIN)/etcd
+CONTROL_PLANE := $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(KUBE_CONTROLLER_MANAGER)
+
+# Unstamped Kubernetes binaries report v0.0.0-master+$$Format:%H$$, which
+# kubectl and Helm refuse to parse; stamp the real release instead.
+KUBE_LDFLAGS := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+	-X $(p).gitVersion=$(KUBE_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(KUBE_MINOR))
+
+export KUBEBUILDER_ASSETS := $(BIN)
+
+##@ General
+
+.PHONY: help
+help: ## Show the targets.
+	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Tools
+
+.PHONY: tools
+tools: $(CONTROLLER_GEN) $(CONTROL_PLANE) ## Build every pinned tool into bin/.
+
+$(CONTROLLER_GEN): $(TOOLS_MOD)
+	cd hack/tools && go build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
+
+$(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(KUBECTL) &: $(TOOLS_MOD)
+	cd hack/tools && go build -ldflags '$(KUBE_LDFLAGS)' -o $(BIN)/ \
+		k8s.io/kubernetes/cmd/kube-apiserver \
+		k8s.io/kubernetes/cmd/kube-controller-manager \
+		k8s.io/kubernetes/cmd/kubectl
+
+$(ETCD): $(TOOLS_MOD)
+	cd hack/tools && go build -o $@ go.etcd.io/etcd/server/v3
+
+##@ Development
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate deepcopy code for the API types.
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from the kubebuilder markers, and copy CRDs into the chart.
+	$(CONTROLLER_GEN) rbac:roleName=journey-operator-manager crd paths=./api/... paths=./internal/... \
+		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	mkdir -p charts/journey-operator/crds
+	cp config/crd/bases/*.yaml charts/journey-operator/crds/
+
+.PHONY: fmt
+fmt: ## Format the Go code.
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: verify
+verify: generate manifests ## Regenerate everything and fail if anything generated or formatting differs from what is committed.
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet ./...
+	@git diff --exit-code -- api config charts || { echo "generated files are stale: run 'make generate manifests' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config charts)" || { echo "untracked generated files:"; git status --porcelain -- api config charts; exit 1; }
+
+##@ Test
+
+.PHONY: test
+test: tools verify ## Run every test against a real kube-apiserver and etcd built into bin/.
+	go test -count=1 ./... -timeout 30m
+
+##@ Build and run
+
+.PHONY: build
+build: ## Build the operator and the probe into bin/.
+	go build -o $(BIN)/journey-operator ./cmd/journey-operator
+	go build -o $(BIN)/journey-probe ./cmd/journey-probe
+
+.PHONY: demo
+demo: tools ## Start a local control plane from bin/, run the operator, apply the samples and show the journeys.
+	go run ./hack/demo

@@ -1,0 +1,78 @@
+package v1alpha1
+
+// Condition types. Every kind carries Ready, summarized from the others:
+// it is True only when every specific condition of the kind is True.
+// Stalled is negative-polarity: it is set only while the spec is invalid and
+// the operator will not retry until the spec changes.
+const (
+	// ReadyCondition summarizes the object's specific conditions.
+	ReadyCondition = "Ready"
+
+	// StalledCondition is True while the spec cannot be acted on, e.g. an
+	// invalid regular expression; it clears when the spec changes.
+	StalledCondition = "Stalled"
+
+	// PersonaResolvedCondition is True when a JourneyMap's persona exists.
+	PersonaResolvedCondition = "PersonaResolved"
+
+	// CollectorReadyCondition is True when a JourneyMap's collector children
+	// (probe ConfigMap, Deployment, Service, scrape config) are applied.
+	CollectorReadyCondition = "CollectorReady"
+
+	// RulesReadyCondition is True when the Prometheus rules of a JourneyMap
+	// or TouchpointMonitor are applied.
+	RulesReadyCondition = "RulesReady"
+
+	// TouchpointResolvedCondition is True when a TouchpointMonitor's map
+	// exists and holds its touchpoint.
+	TouchpointResolvedCondition = "TouchpointResolved"
+
+	// JourneyMapsResolvedCondition is True when every JourneyMap naming a
+	// Persona is known to the operator.
+	JourneyMapsResolvedCondition = "JourneyMapsResolved"
+)
+
+// Condition reasons.
+const (
+	// SucceededReason: the step did what it should.
+	SucceededReason = "Succeeded"
+
+	// ProgressingReason: the operator is still working toward the spec.
+	ProgressingReason = "Progressing"
+
+	// InvalidSpecReason: the spec passed the API's validation but cannot be
+	// acted on; the message says what to fix.
+	InvalidSpecReason = "InvalidSpec"
+
+	// PersonaNotFoundReason: the map's personaRef names no Persona. Resolved
+	// as soon as it appears.
+	PersonaNotFoundReason = "PersonaNotFound"
+
+	// JourneyMapNotFoundReason: the monitor's journeyMapRef names no
+	// JourneyMap. Resolved as soon as it appears.
+	JourneyMapNotFoundReason = "JourneyMapNotFound"
+
+	// TouchpointNotFoundReason: the map exists but has no touchpoint of the
+	// monitor's name.
+	TouchpointNotFoundReason = "TouchpointNotFound"
+
+	// DuplicateMonitorReason: another monitor of the same touchpoint was
+	// created first; only the oldest monitor of a touchpoint is used.
+	DuplicateMonitorReason = "DuplicateMonitor"
+
+	// ApplyFailedReason: a child could not be written; the operator retries
+	// with backoff.
+	ApplyFailedReason = "ApplyFailed"
+
+	// PrometheusRuleAppliedReason: rules were written as a PrometheusRule.
+	PrometheusRuleAppliedReason = "PrometheusRuleApplied"
+
+	// RuleConfigMapAppliedReason: the Prometheus Operator CRDs are not
+	// installed, so rules were written as a ConfigMap holding a plain
+	// Prometheus rule file.
+	RuleConfigMapAppliedReason = "RuleConfigMapApplied"
+
+	// NoProbeReason: the monitor has no probe, so the collector runs nothing
+	// for it.
+	NoProbeReason = "NoProbe"
+)

@@ -1,0 +1,404 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// MapType says which kind of journey map this is, as in journey-mapping
+// practice.
+// +kubebuilder:validation:Enum=CurrentState;FutureState;DayInTheLife;ServiceBlueprint
+type MapType string
+
+// Kinds of journey map.
+const (
+	// MapTypeCurrentState maps how customers experience the product today.
+	MapTypeCurrentState MapType = "CurrentState"
+	// MapTypeFutureState maps the experience the team is building toward.
+	MapTypeFutureState MapType = "FutureState"
+	// MapTypeDayInTheLife maps a whole day of the persona, product or not.
+	MapTypeDayInTheLife MapType = "DayInTheLife"
+	// MapTypeServiceBlueprint adds the backstage processes behind each
+	// frontstage touchpoint.
+	MapTypeServiceBlueprint MapType = "ServiceBlueprint"
+)
+
+// KPICategory is a pirate-metrics (AARRR) category a stage is measured by.
+// +kubebuilder:validation:Enum=Acquisition;Activation;Retention;Revenue;Referral
+type KPICategory string
+
+// AARRR categories.
+const (
+	KPIAcquisition KPICategory = "Acquisition"
+	KPIActivation  KPICategory = "Activation"
+	KPIRetention   KPICategory = "Retention"
+	KPIRevenue     KPICategory = "Revenue"
+	KPIReferral    KPICategory = "Referral"
+)
+
+// Layer places a touchpoint in a service blueprint.
+// +kubebuilder:validation:Enum=Frontstage;Backstage
+type Layer string
+
+// Service blueprint layers.
+const (
+	// LayerFrontstage touchpoints are seen by the customer.
+	LayerFrontstage Layer = "Frontstage"
+	// LayerBackstage touchpoints are processes the customer does not see but
+	// depends on, e.g. the payment provider behind checkout.
+	LayerBackstage Layer = "Backstage"
+)
+
+// Criticality is how much a touchpoint matters for getting through the
+// journey. It weighs the touchpoint in stage and journey roll-ups.
+// +kubebuilder:validation:Enum=Low;Medium;High;Critical
+type Criticality string
+
+// Criticality levels.
+const (
+	CriticalityLow      Criticality = "Low"
+	CriticalityMedium   Criticality = "Medium"
+	CriticalityHigh     Criticality = "High"
+	CriticalityCritical Criticality = "Critical"
+)
+
+// JourneyMapSpec is one persona walking toward one goal, stage by stage.
+// +kubebuilder:validation:XValidation:rule="self.stages.all(s, self.stages.exists_one(o, o.name == s.name))",message="stage names must be unique within a journey map"
+// +kubebuilder:validation:XValidation:rule="self.stages.all(s, !has(s.touchpoints) || s.touchpoints.all(t, self.stages.filter(o, has(o.touchpoints) && o.touchpoints.exists(u, u.name == t.name)).size() == 1 && s.touchpoints.exists_one(u, u.name == t.name)))",message="touchpoint names must be unique across all stages of a journey map"
+type JourneyMapSpec struct {
+	// personaRef names the Persona, in the same namespace, who walks this
+	// journey. It may be created before or after the map.
+	// +required
+	PersonaRef LocalObjectReference `json:"personaRef"`
+
+	// type is the kind of map: CurrentState (default), FutureState,
+	// DayInTheLife or ServiceBlueprint.
+	// +optional
+	// +kubebuilder:default=CurrentState
+	Type MapType `json:"type,omitempty"`
+
+	// goal is what the persona wants to achieve by the end of the journey,
+	// e.g. "replace the office phone system without losing a call".
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	Goal string `json:"goal"`
+
+	// scenario is the situation the journey starts from.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	Scenario string `json:"scenario,omitempty"`
+
+	// owner is the team accountable for the journey as a whole; alerts of
+	// touchpoints without an owner of their own are routed to it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Owner string `json:"owner,omitempty"`
+
+	// stages are the steps of the journey in the order the persona walks
+	// them, e.g. awareness, consideration, purchase, onboarding, retention,
+	// advocacy.
+	// +required
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=12
+	// +listType=atomic
+	Stages []Stage `json:"stages"`
+}
+
+// Stage is one step of a journey: what the customer wants, does, asks,
+// thinks and feels there, and where they meet us.
+type Stage struct {
+	// name identifies the stage in the map, as a DNS label, e.g. "onboarding".
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// displayName is the stage's title on the map, e.g. "Evaluate vendors".
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	DisplayName string `json:"displayName,omitempty"`
+
+	// customerGoal is what the customer tries to get done in this stage.
+	// Alerts quote it to say what a failure costs the customer.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	CustomerGoal string `json:"customerGoal,omitempty"`
+
+	// actions are what the customer does in this stage.
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MaxLength=256
+	// +listType=atomic
+	Actions []string `json:"actions,omitempty"`
+
+	// questions are what the customer asks themselves in this stage.
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MaxLength=256
+	// +listType=atomic
+	Questions []string `json:"questions,omitempty"`
+
+	// thoughts are what the customer thinks in this stage, in their words.
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MaxLength=256
+	// +listType=atomic
+	Thoughts []string `json:"thoughts,omitempty"`
+
+	// emotion is the customer's feeling in this stage, from -2 (frustrated)
+	// through 0 (neutral) to +2 (delighted): one point of the map's emotion
+	// curve.
+	// +optional
+	// +kubebuilder:validation:Minimum=-2
+	// +kubebuilder:validation:Maximum=2
+	Emotion int32 `json:"emotion,omitempty"`
+
+	// painPoints are what frustrates the customer in this stage.
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MaxLength=256
+	// +listType=atomic
+	PainPoints []string `json:"painPoints,omitempty"`
+
+	// opportunities are the improvements the team sees in this stage.
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MaxLength=256
+	// +listType=atomic
+	Opportunities []string `json:"opportunities,omitempty"`
+
+	// kpi is the business metric that tells whether this stage works.
+	// +optional
+	KPI *StageKPI `json:"kpi,omitempty"`
+
+	// touchpoints are where the customer meets the company in this stage.
+	// Their names are unique across the whole map.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	Touchpoints []Touchpoint `json:"touchpoints,omitempty"`
+}
+
+// StageKPI is the business metric a stage is measured by.
+type StageKPI struct {
+	// category is the AARRR category: Acquisition, Activation, Retention,
+	// Revenue or Referral.
+	// +required
+	Category KPICategory `json:"category"`
+
+	// metric names the measure, e.g. "trial-to-paid conversion".
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Metric string `json:"metric,omitempty"`
+}
+
+// Touchpoint is one place where the customer meets the company.
+type Touchpoint struct {
+	// name identifies the touchpoint across the whole map, as a DNS label;
+	// TouchpointMonitors refer to it by this name.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// displayName is the touchpoint's label on the map, e.g. "Pricing page".
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	DisplayName string `json:"displayName,omitempty"`
+
+	// description says what happens at this touchpoint.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Description string `json:"description,omitempty"`
+
+	// channel is the medium: web, mobile-app, email, live-chat, phone,
+	// social, sms, paid-ads, reviews, in-person, api or other.
+	// +required
+	Channel Channel `json:"channel"`
+
+	// owner is the team that owns this touchpoint; its alerts are routed to
+	// it. Defaults to the map's owner.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Owner string `json:"owner,omitempty"`
+
+	// layer is Frontstage (seen by the customer, the default) or Backstage
+	// (a process behind the scenes), as in a service blueprint.
+	// +optional
+	// +kubebuilder:default=Frontstage
+	Layer Layer `json:"layer,omitempty"`
+
+	// criticality is how much this touchpoint matters to getting through the
+	// journey: Low, Medium (default), High or Critical. Critical touchpoints
+	// make up the journey success ratio.
+	// +optional
+	// +kubebuilder:default=Medium
+	Criticality Criticality `json:"criticality,omitempty"`
+
+	// momentOfTruth marks a touchpoint where the customer decides whether to
+	// go on with us. An unmonitored moment of truth is reported in status.
+	// +optional
+	MomentOfTruth bool `json:"momentOfTruth,omitempty"`
+}
+
+// JourneyMapStatus is the live state of the journey.
+type JourneyMapStatus struct {
+	// observedGeneration is the generation of the spec last reconciled
+	// successfully; unset until then.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: PersonaResolved, CollectorReady, RulesReady and the
+	// summary Ready.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+
+	// health is the journey's health rolled up from its stages.
+	// +optional
+	Health Health `json:"health,omitempty"`
+
+	// score, 0 to 100, weighs the health of the monitored touchpoints by
+	// criticality; unset while no touchpoint health is known.
+	// +optional
+	Score *int32 `json:"score,omitempty"`
+
+	// successRatio is the chance a customer gets through the journey: the
+	// product of the critical touchpoints' success ratios, as a decimal,
+	// e.g. "0.9731". Unset while unknown.
+	// +optional
+	SuccessRatio string `json:"successRatio,omitempty"`
+
+	// coverage says how much of the map is monitored.
+	// +optional
+	Coverage *Coverage `json:"coverage,omitempty"`
+
+	// weakestStage is the stage with the worst health, then lowest score.
+	// +optional
+	WeakestStage string `json:"weakestStage,omitempty"`
+
+	// firingAlerts is the number of touchpoint alerts firing in this journey.
+	// +optional
+	FiringAlerts int32 `json:"firingAlerts,omitempty"`
+
+	// stages summarize each stage, in map order.
+	// +optional
+	// +listType=atomic
+	Stages []StageStatus `json:"stages,omitempty"`
+
+	// collector names the children that run this journey's probes.
+	// +optional
+	Collector *CollectorStatus `json:"collector,omitempty"`
+}
+
+// Coverage says how much of a map is monitored.
+type Coverage struct {
+	// monitoredTouchpoints is the number of touchpoints with a
+	// TouchpointMonitor bound to them.
+	MonitoredTouchpoints int32 `json:"monitoredTouchpoints"`
+
+	// totalTouchpoints is the number of touchpoints in the map.
+	TotalTouchpoints int32 `json:"totalTouchpoints"`
+
+	// summary is "monitored/total", for printing.
+	Summary string `json:"summary"`
+
+	// unmonitoredMomentsOfTruth are the moments of truth no monitor watches:
+	// the blind spots that matter most.
+	// +optional
+	// +listType=atomic
+	UnmonitoredMomentsOfTruth []string `json:"unmonitoredMomentsOfTruth,omitempty"`
+}
+
+// StageStatus summarizes one stage.
+type StageStatus struct {
+	// name of the stage.
+	Name string `json:"name"`
+
+	// health of the stage, rolled up from its monitored touchpoints.
+	Health Health `json:"health"`
+
+	// score, 0 to 100, of the stage; unset while unknown.
+	// +optional
+	Score *int32 `json:"score,omitempty"`
+
+	// monitoredTouchpoints is the number of this stage's touchpoints with a
+	// monitor.
+	MonitoredTouchpoints int32 `json:"monitoredTouchpoints"`
+
+	// totalTouchpoints is the number of touchpoints in this stage.
+	TotalTouchpoints int32 `json:"totalTouchpoints"`
+
+	// firingAlerts is the number of alerts firing for this stage's
+	// touchpoints.
+	// +optional
+	FiringAlerts int32 `json:"firingAlerts,omitempty"`
+}
+
+// CollectorStatus names the children that run a journey's probes.
+type CollectorStatus struct {
+	// configMap holds the journey-probe configuration.
+	// +optional
+	ConfigMap string `json:"configMap,omitempty"`
+	// deployment runs journey-probe.
+	// +optional
+	Deployment string `json:"deployment,omitempty"`
+	// service exposes journey-probe's metrics.
+	// +optional
+	Service string `json:"service,omitempty"`
+	// probes is the number of probes the collector runs.
+	// +optional
+	Probes int32 `json:"probes,omitempty"`
+}
+
+// JourneyMap is one persona walking toward one goal through ordered stages
+// and their touchpoints; its status shows where customers hurt right now.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=jm,categories=journeys
+// +kubebuilder:printcolumn:name="Persona",type=string,JSONPath=`.spec.personaRef.name`
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`,priority=1
+// +kubebuilder:printcolumn:name="Coverage",type=string,JSONPath=`.status.coverage.summary`
+// +kubebuilder:printcolumn:name="Health",type=string,JSONPath=`.status.health`
+// +kubebuilder:printcolumn:name="Score",type=integer,JSONPath=`.status.score`
+// +kubebuilder:printcolumn:name="Weakest Stage",type=string,JSONPath=`.status.weakestStage`
+// +kubebuilder:printcolumn:name="Alerts",type=integer,JSONPath=`.status.firingAlerts`,priority=1
+// +kubebuilder:printcolumn:name="Success",type=string,JSONPath=`.status.successRatio`,priority=1
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type JourneyMap struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the journey as designed.
+	// +required
+	Spec JourneyMapSpec `json:"spec"`
+
+	// status is what the operator observed; written by the operator only.
+	// +optional
+	Status JourneyMapStatus `json:"status,omitempty"`
+}
+
+// JourneyMapList is a list of JourneyMaps.
+//
+// +kubebuilder:object:root=true
+type JourneyMapList struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the JourneyMaps.
+	Items []JourneyMap `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&JourneyMap{}, &JourneyMapList{})
+}

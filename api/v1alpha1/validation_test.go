@@ -1,0 +1,361 @@
+package v1alpha1_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/journeymap/journey-operator/internal/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	var err error
+	env, err = testenv.Start(testenv.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := env.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping control plane:", err)
+	}
+	os.Exit(code)
+}
+
+// TestSamplesAreAccepted applies every sample of config/samples, so the
+// documented examples can never drift from the schema.
+func TestSamplesAreAccepted(t *testing.T) {
+	ctx := context.Background()
+	ns := createNamespace(t, "samples")
+	files, err := filepath.Glob(filepath.Join(env.RepoRoot, "config", "samples", "*.yaml"))
+	if err != nil || len(files) < 5 {
+		t.Fatalf("expected the samples in config/samples, found %d (%v)", len(files), err)
+	}
+	kinds := map[string]int{}
+	for _, file := range files {
+		obj := readObject(t, file)
+		obj.SetNamespace(ns)
+		if err := env.Client.Create(ctx, obj); err != nil {
+			t.Errorf("sample %s rejected: %v", filepath.Base(file), err)
+			continue
+		}
+		kinds[obj.GetKind()]++
+	}
+	for _, kind := range []string{"Persona", "JourneyMap", "TouchpointMonitor"} {
+		if kinds[kind] == 0 {
+			t.Errorf("no %s sample was accepted", kind)
+		}
+	}
+}
+
+// TestDefaultsAreApplied checks that the apiserver fills in the defaults the
+// API documents, so controllers and users see the same spec.
+func TestDefaultsAreApplied(t *testing.T) {
+	ctx := context.Background()
+	ns := createNamespace(t, "defaults")
+	monitor := parse(t, validMonitor)
+	monitor.SetNamespace(ns)
+	if err := env.Client.Create(ctx, monitor); err != nil {
+		t.Fatal(err)
+	}
+	got := &unstructured.Unstructured{}
+	got.SetGroupVersionKind(monitor.GroupVersionKind())
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(monitor), got); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]any{
+		"spec.probe.interval":             "30s",
+		"spec.probe.timeout":              "10s",
+		"spec.probe.http.method":          "GET",
+		"spec.probe.http.followRedirects": true,
+		"spec.objectives.window":          "28d",
+		"spec.alerting.enabled":           true,
+		"spec.alerting.pageSeverity":      "critical",
+		"spec.alerting.ticketSeverity":    "warning",
+	} {
+		value, found, err := unstructured.NestedFieldNoCopy(got.Object, strings.Split(path, ".")...)
+		if err != nil || !found || value != want {
+			t.Errorf("%s = %v (found %v, %v), want default %v", path, value, found, err, want)
+		}
+	}
+}
+
+type invalidCase struct {
+	name    string
+	base    string
+	mutate  func(obj map[string]any)
+	message string
+}
+
+// TestInvalidObjectsAreRejected shows that the apiserver itself turns away
+// bad manifests, each with a message that says what to fix.
+func TestInvalidObjectsAreRejected(t *testing.T) {
+	cases := []invalidCase{
+		// Persona
+		{"persona without display name", validPersona, del("spec", "displayName"), "spec.displayName: Required value"},
+		{"persona age range malformed", validPersona, set("thirty", "spec", "demographics", "ageRange"), "spec.demographics.ageRange"},
+		{"persona company size unknown", validPersona, set("huge", "spec", "demographics", "companySize"), `Unsupported value: "huge"`},
+		{"persona channel unknown", validPersona, set([]any{"web", "fax"}, "spec", "preferredChannels"), `Unsupported value: "fax"`},
+		{"persona channel twice", validPersona, set([]any{"web", "web"}, "spec", "preferredChannels"), "preferredChannels must not list a channel twice"},
+		{"persona share above 100", validPersona, set(int64(120), "spec", "customerSharePercent"), "should be less than or equal to 100"},
+		{"persona availability zero", validPersona, set("0", "spec", "expectations", "availabilityPercent"), "availabilityPercent must be greater than 0"},
+		{"persona tech savviness unknown", validPersona, set("Wizard", "spec", "techSavviness"), `Unsupported value: "Wizard"`},
+
+		// JourneyMap
+		{"map without persona", validMap, del("spec", "personaRef"), "spec.personaRef: Required value"},
+		{"map without stages", validMap, set([]any{}, "spec", "stages"), "spec.stages: Invalid value"},
+		{"map type unknown", validMap, set("Wishful", "spec", "type"), `Unsupported value: "Wishful"`},
+		{"map duplicate stage", validMap, set("awareness", "spec", "stages", 1, "name"), "stage names must be unique within a journey map"},
+		{"map duplicate touchpoint across stages", validMap, set("blog", "spec", "stages", 1, "touchpoints", 0, "name"), "touchpoint names must be unique across all stages of a journey map"},
+		{"map duplicate touchpoint in a stage", validMap, set("pricing-page", "spec", "stages", 1, "touchpoints", 1, "name"), "touchpoint names must be unique across all stages of a journey map"},
+		{"map emotion above +2", validMap, set(int64(3), "spec", "stages", 0, "emotion"), "should be less than or equal to 2"},
+		{"map emotion below -2", validMap, set(int64(-5), "spec", "stages", 0, "emotion"), "should be greater than or equal to -2"},
+		{"map stage name not a DNS label", validMap, set("Awareness Stage", "spec", "stages", 0, "name"), "spec.stages[0].name"},
+		{"map channel unknown", validMap, set("carrier-pigeon", "spec", "stages", 0, "touchpoints", 0, "channel"), `Unsupported value: "carrier-pigeon"`},
+		{"map touchpoint without channel", validMap, del("spec", "stages", 0, "touchpoints", 0, "channel"), "channel: Required value"},
+		{"map kpi unknown", validMap, set(map[string]any{"category": "Vanity"}, "spec", "stages", 0, "kpi"), `Unsupported value: "Vanity"`},
+		{"map criticality unknown", validMap, set("Meh", "spec", "stages", 0, "touchpoints", 0, "criticality"), `Unsupported value: "Meh"`},
+		{"map layer unknown", validMap, set("Sidestage", "spec", "stages", 0, "touchpoints", 0, "layer"), `Unsupported value: "Sidestage"`},
+
+		// TouchpointMonitor
+		{"monitor without map", validMonitor, del("spec", "journeyMapRef"), "spec.journeyMapRef: Required value"},
+		{"monitor without telemetry", validMonitor, del("spec", "probe"), "a monitor needs a probe, a metric SLI, or both"},
+		{"monitor with two probe kinds", validMonitor, set(map[string]any{"address": "db.example.com:5432"}, "spec", "probe", "tcp"), "a probe sets exactly one of http, tcp, dns or flow"},
+		{"monitor probe without kind", validMonitor, set(map[string]any{"interval": "30s"}, "spec", "probe"), "a probe sets exactly one of http, tcp, dns or flow"},
+		{"monitor ftp url", validMonitor, set("ftp://files.example.com/price.csv", "spec", "probe", "http", "url"), "url must be an absolute http:// or https:// URL with a host"},
+		{"monitor url with credentials", validMonitor, set("https://paige:hunter2@app.example.com/", "spec", "probe", "http", "url"), "url must not carry credentials"},
+		{"monitor inline authorization header", validMonitor, set([]any{map[string]any{"name": "Authorization", "value": "Bearer abc"}}, "spec", "probe", "http", "headers"), "credential headers (Authorization, Cookie, API keys, tokens) must take their value from a Secret"},
+		{"monitor header with value and secret", validMonitor, set([]any{map[string]any{"name": "X-Plan", "value": "a", "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "s", "key": "k"}}}}, "spec", "probe", "http", "headers"), "a header sets exactly one of value or valueFrom"},
+		{"monitor duplicate header", validMonitor, set([]any{map[string]any{"name": "Accept", "value": "a"}, map[string]any{"name": "accept", "value": "b"}}, "spec", "probe", "http", "headers"), "header names must be unique"},
+		{"monitor status code out of range", validMonitor, set([]any{int64(200), int64(700)}, "spec", "probe", "http", "expectedStatus"), "should be less than or equal to 599"},
+		{"monitor method unknown", validMonitor, set("FETCH", "spec", "probe", "http", "method"), `Unsupported value: "FETCH"`},
+		{"monitor availability 100", validMonitor, set("100", "spec", "objectives", "availability"), "availability must be a percentage strictly between 0 and 100"},
+		{"monitor availability 0", validMonitor, set("0", "spec", "objectives", "availability"), "availability must be a percentage strictly between 0 and 100"},
+		{"monitor availability not a number", validMonitor, set("high", "spec", "objectives", "availability"), "availability must be a percentage strictly between 0 and 100"},
+		{"monitor window malformed", validMonitor, set("28days", "spec", "objectives", "window"), "window must be a whole number and one unit of m, h, d or w"},
+		{"monitor window too long", validMonitor, set("365d", "spec", "objectives", "window"), "window must be between 1h and 90d"},
+		{"monitor window too short", validMonitor, set("30m", "spec", "objectives", "window"), "window must be between 1h and 90d"},
+		{"monitor interval too short", validMonitor, set("1s", "spec", "probe", "interval"), "probe interval must be between 5s and 1h"},
+		{"monitor timeout longer than interval", validMonitor, set("2m", "spec", "probe", "timeout"), "probe timeout must not be longer than its interval"},
+		{"monitor tcp without port", validMonitor, replaceProbe(map[string]any{"tcp": map[string]any{"address": "sip.example.com"}}), "address must be host:port with a port from 1 to 65535"},
+		{"monitor tcp port too high", validMonitor, replaceProbe(map[string]any{"tcp": map[string]any{"address": "sip.example.com:70000"}}), "address must be host:port with a port from 1 to 65535"},
+		{"monitor dns record type unknown", validMonitor, replaceProbe(map[string]any{"dns": map[string]any{"name": "app.example.com", "recordType": "SPF"}}), `Unsupported value: "SPF"`},
+		{"monitor flow without steps", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{}}}), "spec.probe.flow.steps: Invalid value"},
+		{"monitor flow duplicate step", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{
+			map[string]any{"name": "login", "url": "https://app.example.com/login"},
+			map[string]any{"name": "login", "url": "https://app.example.com/home"},
+		}}}), "flow step names must be unique"},
+		{"monitor flow capture source unknown", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{
+			map[string]any{"name": "login", "url": "https://app.example.com/login", "capture": []any{map[string]any{"name": "token", "from": "Cookie", "expression": "sid"}}},
+		}}}), `Unsupported value: "Cookie"`},
+		{"monitor metric without window placeholder", validMonitor, set(map[string]any{"errorsQuery": `sum(rate(http_requests_total{code=~"5.."}[5m]))`, "totalQuery": "sum(rate(http_requests_total[{{.window}}]))"}, "spec", "metric"), "errorsQuery must use the {{.window}} placeholder for its range"},
+		{"monitor metric with good and errors", validMonitor, set(map[string]any{"errorsQuery": "sum(rate(e[{{.window}}]))", "goodQuery": "sum(rate(g[{{.window}}]))", "totalQuery": "sum(rate(t[{{.window}}]))"}, "spec", "metric"), "a metric SLI sets exactly one of errorsQuery or goodQuery"},
+		{"monitor latency without probe", validMonitor, func(obj map[string]any) {
+			delete(obj["spec"].(map[string]any), "probe")
+			set(map[string]any{"goodQuery": "sum(rate(g[{{.window}}]))", "totalQuery": "sum(rate(t[{{.window}}]))"}, "spec", "metric")(obj)
+			set(map[string]any{"threshold": "1s"}, "spec", "objectives", "latency")(obj)
+		}, "a latency objective needs a probe"},
+		{"monitor alert label overrides severity", validMonitor, set(map[string]any{"severity": "info"}, "spec", "alerting", "labels"), "alert labels cannot override"},
+		{"monitor alert label name invalid", validMonitor, set(map[string]any{"pager-duty": "x"}, "spec", "alerting", "labels"), "alert label names must match"},
+		{"monitor runbook not a URL", validMonitor, set("see wiki", "spec", "alerting", "runbookURL"), "runbookURL must be an http:// or https:// URL"},
+		{"monitor json path malformed", validMonitor, set([]any{map[string]any{"path": "$..items[*]"}}, "spec", "probe", "http", "json"), "spec.probe.http.json[0].path"},
+	}
+	if len(cases) < 30 {
+		t.Fatalf("the table must hold at least 30 invalid objects, has %d", len(cases))
+	}
+
+	ctx := context.Background()
+	ns := createNamespace(t, "invalid")
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := parse(t, tc.base)
+			obj.SetNamespace(ns)
+			obj.SetName(fmt.Sprintf("invalid-%d", i))
+			tc.mutate(obj.Object)
+			err := env.Client.Create(ctx, obj)
+			if err == nil {
+				t.Fatalf("the apiserver accepted an invalid %s", obj.GetKind())
+			}
+			if !apierrors.IsInvalid(err) {
+				t.Fatalf("want an Invalid error, got %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.message) {
+				t.Fatalf("error does not say %q:\n%v", tc.message, err)
+			}
+		})
+	}
+}
+
+// TestValidBasesAreAccepted guards the table above: every invalid case must
+// fail because of its one mutation, not because its base is already bad.
+func TestValidBasesAreAccepted(t *testing.T) {
+	ctx := context.Background()
+	ns := createNamespace(t, "bases")
+	for _, base := range []string{validPersona, validMap, validMonitor} {
+		obj := parse(t, base)
+		obj.SetNamespace(ns)
+		if err := env.Client.Create(ctx, obj); err != nil {
+			t.Errorf("valid %s rejected: %v", obj.GetKind(), err)
+		}
+	}
+}
+
+// TestKubectlExplainShowsFieldDocs checks that the doc comments reach users
+// through `kubectl explain`, nested fields included.
+func TestKubectlExplainShowsFieldDocs(t *testing.T) {
+	kubeconfig, err := env.Kubeconfig(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for field, want := range map[string]string{
+		"touchpointmonitors.spec.probe.http.headers.valueFrom": "reads the value from a Secret",
+		"journeymaps.spec.stages.emotion":                      "from -2 (frustrated)",
+		"personas.spec.customerSharePercent":                   "share of the customer base",
+	} {
+		out, err := exec.Command(env.Bin("kubectl"), "--kubeconfig", kubeconfig, "explain", field).CombinedOutput()
+		if err != nil {
+			t.Fatalf("kubectl explain %s: %v\n%s", field, err, out)
+		}
+		if !strings.Contains(strings.Join(strings.Fields(string(out)), " "), want) {
+			t.Errorf("kubectl explain %s does not show %q:\n%s", field, want, out)
+		}
+	}
+}
+
+func createNamespace(t *testing.T, prefix string) string {
+	t.Helper()
+	ns := &unstructured.Unstructured{}
+	ns.SetAPIVersion("v1")
+	ns.SetKind("Namespace")
+	ns.SetGenerateName(prefix + "-")
+	if err := env.Client.Create(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	return ns.GetName()
+}
+
+func readObject(t *testing.T, path string) *unstructured.Unstructured {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parse(t, string(data))
+}
+
+func parse(t *testing.T, manifest string) *unstructured.Unstructured {
+	t.Helper()
+	obj := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(manifest), &obj.Object); err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
+// set returns a mutation that puts value at path, creating missing maps on
+// the way; path elements are map keys (string) or list indexes (int).
+func set(value any, path ...any) func(map[string]any) {
+	return func(obj map[string]any) {
+		parent, last := walk(obj, path)
+		switch p := parent.(type) {
+		case map[string]any:
+			p[last.(string)] = value
+		case []any:
+			p[last.(int)] = value
+		}
+	}
+}
+
+// del returns a mutation that removes the map key at path.
+func del(path ...any) func(map[string]any) {
+	return func(obj map[string]any) {
+		parent, last := walk(obj, path)
+		delete(parent.(map[string]any), last.(string))
+	}
+}
+
+func replaceProbe(probe map[string]any) func(map[string]any) {
+	return set(probe, "spec", "probe")
+}
+
+func walk(obj map[string]any, path []any) (parent any, last any) {
+	var cur any = obj
+	for _, key := range path[:len(path)-1] {
+		switch k := key.(type) {
+		case string:
+			m := cur.(map[string]any)
+			if m[k] == nil {
+				m[k] = map[string]any{}
+			}
+			cur = m[k]
+		case int:
+			cur = cur.([]any)[k]
+		}
+	}
+	return cur, path[len(path)-1]
+}
+
+const validPersona = `
+apiVersion: cx.journeymap.dev/v1alpha1
+kind: Persona
+metadata:
+  name: valid-persona
+spec:
+  displayName: Paige, startup CMO
+  demographics:
+    ageRange: "25-34"
+    companySize: "11-50"
+  techSavviness: Medium
+  preferredChannels: [web, email]
+  customerSharePercent: 40
+  expectations:
+    availabilityPercent: "99.5"
+`
+
+const validMap = `
+apiVersion: cx.journeymap.dev/v1alpha1
+kind: JourneyMap
+metadata:
+  name: valid-map
+spec:
+  personaRef: {name: valid-persona}
+  goal: Automate lead nurturing
+  stages:
+    - name: awareness
+      emotion: -1
+      kpi: {category: Acquisition}
+      touchpoints:
+        - {name: blog, channel: web, criticality: Low, layer: Frontstage}
+    - name: consideration
+      touchpoints:
+        - {name: pricing-page, channel: web, momentOfTruth: true}
+        - {name: sales-chat, channel: live-chat}
+`
+
+const validMonitor = `
+apiVersion: cx.journeymap.dev/v1alpha1
+kind: TouchpointMonitor
+metadata:
+  name: valid-monitor
+spec:
+  journeyMapRef: {name: valid-map}
+  touchpoint: pricing-page
+  probe:
+    http:
+      url: https://www.example.com/pricing
+      json:
+        - path: plans[0].name
+  objectives:
+    availability: "99.5"
+`

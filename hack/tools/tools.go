@@ -1,0 +1,14 @@
+//go:build tools
+
+// Package tools pins the command-line tools this project builds into bin/:
+// code generators and a real Kubernetes control plane for tests and the demo.
+// Nothing here is imported by the operator itself.
+package tools
+
+import (
+	_ "go.etcd.io/etcd/server/v3"
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "sigs.k8s.io/controller-tools/cmd/controller-gen"
+)
