@@ -20,6 +20,12 @@ KUBE_CONTROLLER_MANAGER := $(BIN)/kube-controller-manager
 KUBECTL := $(BIN)/kubectl
 ETCD := $(BIN)/etcd
 CONTROL_PLANE := $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(KUBE_CONTROLLER_MANAGER)
+PROMETHEUS := $(BIN)/prometheus
+PROMTOOL := $(BIN)/promtool
+HELM := $(BIN)/helm
+# Prometheus Operator CRDs for the test control plane, generated from the Go
+# types the operator compiles against.
+MONITORING_CRDS := $(BIN)/crds/monitoring
 
 # Unstamped Kubernetes binaries report v0.0.0-master+$$Format:%H$$, which
 # kubectl and Helm refuse to parse; stamp the real release instead.
@@ -37,7 +43,7 @@ help: ## Show the targets.
 ##@ Tools
 
 .PHONY: tools
-tools: $(CONTROLLER_GEN) $(CONTROL_PLANE) ## Build every pinned tool into bin/.
+tools: $(CONTROLLER_GEN) $(CONTROL_PLANE) $(PROMETHEUS) $(PROMTOOL) $(HELM) $(MONITORING_CRDS) ## Build every pinned tool into bin/.
 
 $(CONTROLLER_GEN): $(TOOLS_MOD)
 	cd hack/tools && go build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
@@ -50,6 +56,19 @@ $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(KUBECTL) &: $(TOOLS_MOD)
 
 $(ETCD): $(TOOLS_MOD)
 	cd hack/tools && go build -o $@ go.etcd.io/etcd/server/v3
+
+# The HTTP API works without the web UI assets, which are not built here.
+$(PROMETHEUS) $(PROMTOOL) &: $(TOOLS_MOD)
+	cd hack/tools && go build -o $(BIN)/ \
+		github.com/prometheus/prometheus/cmd/prometheus \
+		github.com/prometheus/prometheus/cmd/promtool
+
+$(HELM): $(TOOLS_MOD)
+	cd hack/tools && go build -o $@ helm.sh/helm/v4/cmd/helm
+
+$(MONITORING_CRDS): go.mod $(CONTROLLER_GEN)
+	rm -rf $@ && mkdir -p $@
+	$(CONTROLLER_GEN) crd:maxDescLen=0 paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 output:crd:dir=$@
 
 ##@ Development
 

@@ -27,6 +27,10 @@ const (
 	// exists and holds its touchpoint.
 	TouchpointResolvedCondition = "TouchpointResolved"
 
+	// TelemetryBoundCondition is True when Prometheus holds SLI series for
+	// a TouchpointMonitor; False is the "rules loaded, no data" trap.
+	TelemetryBoundCondition = "TelemetryBound"
+
 	// JourneyMapsResolvedCondition is True when every JourneyMap naming a
 	// Persona is known to the operator.
 	JourneyMapsResolvedCondition = "JourneyMapsResolved"
@@ -72,7 +76,11 @@ const (
 	// Prometheus rule file.
 	RuleConfigMapAppliedReason = "RuleConfigMapApplied"
 
-	// NoProbeReason: the monitor has no probe, so the collector runs nothing
-	// for it.
-	NoProbeReason = "NoProbe"
+	// NoDataReason: the rules are loaded but Prometheus has no SLI series
+	// for the touchpoint.
+	NoDataReason = "NoData"
+
+	// PrometheusUnreachableReason: Prometheus could not be queried; the
+	// previous SLI values are kept.
+	PrometheusUnreachableReason = "PrometheusUnreachable"
 )

@@ -296,6 +296,10 @@ type JourneyMapStatus struct {
 	// collector names the children that run this journey's probes.
 	// +optional
 	Collector *CollectorStatus `json:"collector,omitempty"`
+
+	// rules names the object holding the journey's roll-up rules.
+	// +optional
+	Rules *RulesStatus `json:"rules,omitempty"`
 }
 
 // Coverage says how much of a map is monitored.

@@ -451,8 +451,11 @@ type TouchpointMonitorStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: TouchpointResolved, RulesReady, TelemetryBound and the
-	// summary Ready.
+	// conditions: TouchpointResolved, RulesReady and the summary Ready;
+	// TelemetryBound when the operator reads health from Prometheus
+	// (--prometheus-url). TelemetryBound does not count toward Ready: it
+	// reports what the touchpoint's telemetry shows, not what the operator
+	// did.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -490,10 +493,10 @@ type SLIStatus struct {
 	// availabilityLastHour is the availability over the last hour, in percent.
 	// +optional
 	AvailabilityLastHour string `json:"availabilityLastHour,omitempty"`
-	// latencyPercentile is the share of probe runs within the latency
-	// threshold over the last hour, in percent.
+	// latency is the probe latency at the objective's percentile over the
+	// last 5 minutes, e.g. "412ms".
 	// +optional
-	LatencyPercentile string `json:"latencyPercentile,omitempty"`
+	Latency string `json:"latency,omitempty"`
 	// errorBudgetRemaining is the share of the window's error budget left,
 	// in percent; negative when overspent.
 	// +optional

@@ -7,15 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	projectscheme "github.com/journeymap/journey-operator/internal/scheme"
 )
 
 // Env is a running control plane.
@@ -53,13 +53,7 @@ func Start(opts Options) (*Env, error) {
 		}
 	}
 
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
-	if err := cxv1alpha1.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
+	scheme := projectscheme.New()
 
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
@@ -125,4 +119,47 @@ func RepoRoot() (string, error) {
 func isProjectModule(goMod []byte) bool {
 	const want = "module github.com/journeymap/journey-operator\n"
 	return len(goMod) >= len(want) && string(goMod[:len(want)]) == want
+}
+
+// MonitoringCRDs are the Prometheus Operator CRDs the operator writes,
+// generated into bin/ from the Go types by `make tools`.
+func MonitoringCRDs(root string) []string {
+	dir := filepath.Join(root, "bin", "crds", "monitoring")
+	return []string{
+		filepath.Join(dir, "monitoring.coreos.com_prometheusrules.yaml"),
+		filepath.Join(dir, "monitoring.coreos.com_servicemonitors.yaml"),
+	}
+}
+
+// StartControllerManager runs kube-controller-manager from bin/ with only
+// the garbage collector, so that owner references really delete children.
+// Stop it with the returned function.
+func (e *Env) StartControllerManager(workDir string) (stop func() error, err error) {
+	kubeconfig, err := e.Kubeconfig(workDir)
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(filepath.Join(workDir, "kube-controller-manager.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(e.Bin("kube-controller-manager"),
+		"--kubeconfig="+kubeconfig,
+		"--controllers=garbagecollector",
+		"--leader-elect=false",
+		"--secure-port=0",
+		"--concurrent-gc-syncs=5",
+	)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting kube-controller-manager: %w", err)
+	}
+	return func() error {
+		defer logFile.Close()
+		if err := cmd.Process.Kill(); err != nil {
+			return err
+		}
+		_ = cmd.Wait()
+		return nil
+	}, nil
 }

@@ -1,0 +1,109 @@
+// Command journey-operator is the manager: it reconciles Personas,
+// JourneyMaps and TouchpointMonitors into collectors, Prometheus rules and
+// live status.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/journeymap/journey-operator/internal/controller"
+	"github.com/journeymap/journey-operator/internal/health"
+	"github.com/journeymap/journey-operator/internal/scheme"
+)
+
+// config is the manager's command line.
+type config struct {
+	metricsAddr      string
+	secureMetrics    bool
+	probeAddr        string
+	leaderElect      bool
+	leaderElectionNS string
+	probeImage       string
+	watchNamespaces  string
+	prometheus       health.SourceOptions
+	healthInterval   time.Duration
+}
+
+func parseFlags(args []string) (config, zap.Options, error) {
+	var c config
+	fs := flag.NewFlagSet("journey-operator", flag.ContinueOnError)
+	fs.StringVar(&c.metricsAddr, "metrics-bind-address", ":8443", "Address of the metrics endpoint; \"0\" turns it off.")
+	fs.BoolVar(&c.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS, for clients the apiserver authenticates and authorizes (TokenReview and SubjectAccessReview).")
+	fs.StringVar(&c.probeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
+	fs.BoolVar(&c.leaderElect, "leader-elect", false, "Elect a leader among replicas so only one reconciles at a time.")
+	fs.StringVar(&c.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease; the manager's own namespace when empty.")
+	fs.StringVar(&c.probeImage, "probe-image", "ghcr.io/journeymap/journey-probe:latest", "Container image of journey-probe, run by every journey's collector.")
+	fs.StringVar(&c.watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch; all namespaces when empty.")
+	fs.StringVar(&c.prometheus.URL, "prometheus-url", "", "URL of the Prometheus HTTP API (or a Thanos/Mimir query front end) to read touchpoint health from; health stays Unknown when empty.")
+	fs.StringVar(&c.prometheus.BearerTokenFile, "prometheus-bearer-token-file", "", "File holding a bearer token for the Prometheus API, read at every request.")
+	fs.StringVar(&c.prometheus.CAFile, "prometheus-ca-file", "", "PEM file of CAs to trust for an https:// Prometheus URL.")
+	fs.DurationVar(&c.healthInterval, "health-interval", 30*time.Second, "How often each touchpoint's health is read from Prometheus (with 10% jitter).")
+	opts := zap.Options{}
+	opts.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return c, opts, err
+	}
+	return c, opts, nil
+}
+
+func main() {
+	c, zapOpts, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		os.Exit(2)
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	if err := run(ctrl.SetupSignalHandler(), c); err != nil {
+		ctrl.Log.Error(err, "journey-operator stopped")
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, c config) error {
+	metrics := metricsserver.Options{BindAddress: c.metricsAddr, SecureServing: c.secureMetrics}
+	if c.secureMetrics {
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                  scheme.New(),
+		Metrics:                 metrics,
+		HealthProbeBindAddress:  c.probeAddr,
+		LeaderElection:          c.leaderElect,
+		LeaderElectionID:        "journey-operator.cx.journeymap.dev",
+		LeaderElectionNamespace: c.leaderElectionNS,
+		Cache:                   controller.CacheOptions(strings.Split(c.watchNamespaces, ",")),
+	})
+	if err != nil {
+		return fmt.Errorf("creating the manager: %w", err)
+	}
+	opts := controller.Options{ProbeImage: c.probeImage, HealthInterval: c.healthInterval}
+	if c.prometheus.URL != "" {
+		if opts.Health, err = health.NewSource(c.prometheus); err != nil {
+			return err
+		}
+	}
+	if err := controller.SetupWithManager(ctx, mgr, opts); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.Start(ctx)
+}

@@ -1,0 +1,62 @@
+package controller
+
+import (
+	"context"
+	"sort"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/render"
+)
+
+// listMonitorsOf lists the monitors that name a journey map.
+func listMonitorsOf(ctx context.Context, r client.Reader, namespace, journey string) ([]cxv1alpha1.TouchpointMonitor, error) {
+	var list cxv1alpha1.TouchpointMonitorList
+	if err := r.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{monitorJourneyMapIndex: journey}); err != nil {
+		return nil, err
+	}
+	return list.Items, nil
+}
+
+// monitorOwners decides, per touchpoint, which monitor is in charge when
+// several name it: the oldest, then the first by name. The others are told
+// so in their status instead of fighting over one set of alerts.
+func monitorOwners(monitors []cxv1alpha1.TouchpointMonitor) map[string]string {
+	sorted := append([]cxv1alpha1.TouchpointMonitor(nil), monitors...)
+	sort.Slice(sorted, func(i, j int) bool {
+		a, b := sorted[i].CreationTimestamp, sorted[j].CreationTimestamp
+		if !a.Equal(&b) {
+			return a.Before(&b)
+		}
+		return sorted[i].Name < sorted[j].Name
+	})
+	owners := map[string]string{}
+	for _, m := range sorted {
+		if _, taken := owners[m.Spec.Touchpoint]; !taken && m.DeletionTimestamp.IsZero() {
+			owners[m.Spec.Touchpoint] = m.Name
+		}
+	}
+	return owners
+}
+
+// activeBindings are the monitors of a map that the map's collector and
+// roll-up use: bound to a touchpoint of the map, in charge of it, and
+// valid. One bad monitor is left out without holding up the others.
+func activeBindings(journey *cxv1alpha1.JourneyMap, monitors []cxv1alpha1.TouchpointMonitor) []render.TouchpointBinding {
+	owners := monitorOwners(monitors)
+	var bindings []render.TouchpointBinding
+	for i := range monitors {
+		m := &monitors[i]
+		if owners[m.Spec.Touchpoint] != m.Name {
+			continue
+		}
+		b, ok := render.Resolve(m, journey)
+		if !ok || render.Validate(b) != nil {
+			continue
+		}
+		bindings = append(bindings, b)
+	}
+	sort.Slice(bindings, func(i, j int) bool { return bindings[i].Monitor.Name < bindings[j].Monitor.Name })
+	return bindings
+}

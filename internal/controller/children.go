@@ -1,0 +1,129 @@
+package controller
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	corev1 "k8s.io/api/core/v1"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/apply"
+	"github.com/journeymap/journey-operator/internal/render"
+)
+
+// applyRules applies a rule set in the form the cluster supports and
+// deletes the form previously applied if it differs, e.g. after the
+// Prometheus Operator was installed.
+func applyRules(ctx context.Context, applier *apply.Applier, scheme *runtime.Scheme, rules render.RulesObject, previous *cxv1alpha1.RulesStatus, prometheusOperator bool) (cxv1alpha1.RulesKind, error) {
+	kind := cxv1alpha1.RulesKindConfigMap
+	var desired ctrl.Object
+	var err error
+	if prometheusOperator {
+		kind = cxv1alpha1.RulesKindPrometheusRule
+		desired, err = render.BuildPrometheusRule(rules, scheme)
+	} else {
+		desired, err = render.BuildRuleConfigMap(rules, scheme)
+	}
+	if err != nil {
+		return kind, err
+	}
+	if _, err := applier.Apply(ctx, desired); err != nil {
+		return kind, err
+	}
+	if previous != nil && (previous.Kind != kind || previous.Name != rules.Name) {
+		if err := deleteRules(ctx, applier, *previous, desired.GetNamespace()); err != nil {
+			return kind, err
+		}
+	}
+	return kind, nil
+}
+
+// deleteRules deletes a rule set applied before.
+func deleteRules(ctx context.Context, applier *apply.Applier, rules cxv1alpha1.RulesStatus, namespace string) error {
+	meta := metav1.ObjectMeta{Name: rules.Name, Namespace: namespace}
+	if rules.Kind == cxv1alpha1.RulesKindPrometheusRule {
+		return applier.Delete(ctx, &monitoringv1.PrometheusRule{ObjectMeta: meta})
+	}
+	return applier.Delete(ctx, &corev1.ConfigMap{ObjectMeta: meta})
+}
+
+// switchToPrometheusOperator starts watching the Prometheus Operator kinds a
+// running controller owns, and requeues every object of the controller's
+// kind so that each moves its children over.
+func switchToPrometheusOperator(ctx context.Context, c controller.Controller, mgr manager.Manager, requeue chan<- event.GenericEvent, list ctrl.ObjectList, owner ctrl.Object, owned ...ctrl.Object) error {
+	for _, kind := range owned {
+		if err := c.Watch(source.Kind(mgr.GetCache(), kind,
+			handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), owner, handler.OnlyControllerOwner()))); err != nil {
+			return err
+		}
+	}
+	if err := mgr.GetClient().List(ctx, list); err != nil {
+		return err
+	}
+	items, err := metaItems(list)
+	if err != nil {
+		return err
+	}
+	go func() {
+		for _, item := range items {
+			select {
+			case requeue <- event.GenericEvent{Object: item}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+func metaItems(list ctrl.ObjectList) ([]ctrl.Object, error) {
+	objs, err := apimeta.ExtractList(list)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ctrl.Object, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, o.(ctrl.Object))
+	}
+	return out, nil
+}
+
+// requestsFor turns objects into reconcile requests.
+func requestsFor[T any, PT interface {
+	*T
+	ctrl.Object
+}](items []T) []reconcile.Request {
+	requests := make([]reconcile.Request, 0, len(items))
+	for i := range items {
+		requests = append(requests, reconcile.Request{NamespacedName: ctrl.ObjectKeyFromObject(PT(&items[i]))})
+	}
+	return requests
+}
+
+// touchpointNames lists a map's touchpoints, sorted, for messages that tell
+// the user which names would have worked.
+func touchpointNames(journey *cxv1alpha1.JourneyMap) string {
+	var names []string
+	for _, s := range journey.Spec.Stages {
+		for _, t := range s.Touchpoints {
+			names = append(names, t.Name)
+		}
+	}
+	if len(names) == 0 {
+		return "(none)"
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,245 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/apply"
+	"github.com/journeymap/journey-operator/internal/health"
+	"github.com/journeymap/journey-operator/internal/render"
+)
+
+// JourneyMapReconciler runs a collector for each journey map, provisions its
+// roll-up rules and rolls its touchpoints' health up into its status.
+type JourneyMapReconciler struct {
+	client.Client
+	Applier            *apply.Applier
+	PrometheusOperator *PrometheusOperator
+	Events             eventRecorder
+	// ProbeImage is the journey-probe image the collectors run.
+	ProbeImage string
+	// Health reads the journey success ratio; nil when no Prometheus is
+	// configured.
+	Health *health.Source
+	// HealthInterval is how often it is read again, with jitter.
+	HealthInterval time.Duration
+
+	requeueAll chan event.GenericEvent
+}
+
+// mapScope is what one reconcile of a map has observed so far.
+type mapScope struct {
+	journey      *cxv1alpha1.JourneyMap
+	monitors     []cxv1alpha1.TouchpointMonitor
+	bindings     []render.TouchpointBinding
+	requeueAfter time.Duration
+}
+
+// +kubebuilder:rbac:groups=cx.journeymap.dev,resources=journeymaps,verbs=get;list;watch
+// +kubebuilder:rbac:groups=cx.journeymap.dev,resources=journeymaps/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=cx.journeymap.dev,resources=personas,verbs=get;list;watch
+// +kubebuilder:rbac:groups=cx.journeymap.dev,resources=touchpointmonitors,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps;services,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=prometheusrules;servicemonitors,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
+
+// Reconcile brings one map's collector, rules and status in line.
+func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	obj := &cxv1alpha1.JourneyMap{}
+	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := obj.DeepCopy()
+	defer func() {
+		summarizeMap(obj, retErr)
+		r.Events.readyTransition(before, obj, before.Status.Conditions, obj.Status.Conditions)
+		if err := patchStatus(ctx, r.Client, before, obj, mapStatus); err != nil {
+			retErr = errors.Join(retErr, err)
+		}
+	}()
+	if !obj.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+
+	scope := &mapScope{journey: obj}
+	// A missing persona or a failing child degrades its own condition;
+	// the other steps still run, so one fault never hides the rest.
+	var errs []error
+	for _, step := range []func(context.Context, *mapScope) error{
+		r.resolvePersona,
+		r.gatherMonitors,
+		r.reconcileCollector,
+		r.reconcileRules,
+		r.rollUpHealth,
+	} {
+		errs = append(errs, step(ctx, scope))
+	}
+	return ctrl.Result{RequeueAfter: scope.requeueAfter}, errors.Join(errs...)
+}
+
+func (r *JourneyMapReconciler) resolvePersona(ctx context.Context, s *mapScope) error {
+	persona := &cxv1alpha1.Persona{}
+	err := r.Get(ctx, types.NamespacedName{Namespace: s.journey.Namespace, Name: s.journey.Spec.PersonaRef.Name}, persona)
+	switch {
+	case apierrors.IsNotFound(err):
+		setPersonaMissing(s.journey)
+		return nil
+	case err != nil:
+		return err
+	}
+	setPersonaResolved(s.journey, persona)
+	return nil
+}
+
+func (r *JourneyMapReconciler) gatherMonitors(ctx context.Context, s *mapScope) error {
+	monitors, err := listMonitorsOf(ctx, r.Client, s.journey.Namespace, s.journey.Name)
+	if err != nil {
+		return err
+	}
+	s.monitors = monitors
+	s.bindings = activeBindings(s.journey, monitors)
+	setCoverage(s.journey, s.bindings)
+	return nil
+}
+
+// reconcileCollector applies the collector: the probe configuration, the
+// Deployment running journey-probe, its Service, and a ServiceMonitor where
+// the Prometheus Operator is installed.
+func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapScope) error {
+	collector := render.Collector{Map: s.journey, Image: r.ProbeImage, ServiceMonitor: r.PrometheusOperator.Installed()}
+	for _, b := range s.bindings {
+		if b.Monitor.Spec.Probe != nil {
+			collector.Probed = append(collector.Probed, b)
+		}
+	}
+	children, err := buildCollector(collector, r.Scheme())
+	if err == nil {
+		for _, child := range children {
+			if _, err = r.Applier.Apply(ctx, child); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		setCollectorFailed(s.journey, err)
+		return err
+	}
+	setCollectorReady(s.journey, render.CollectorName(s.journey.Name), len(collector.Probed))
+	return nil
+}
+
+func buildCollector(c render.Collector, scheme *runtime.Scheme) ([]client.Object, error) {
+	configMap, err := render.BuildCollectorConfigMap(c, scheme)
+	if err != nil {
+		return nil, err
+	}
+	deployment, err := render.BuildCollectorDeployment(c, scheme)
+	if err != nil {
+		return nil, err
+	}
+	service, err := render.BuildCollectorService(c, scheme)
+	if err != nil {
+		return nil, err
+	}
+	children := []client.Object{configMap, deployment, service}
+	if c.ServiceMonitor {
+		serviceMonitor, err := render.BuildServiceMonitor(c, scheme)
+		if err != nil {
+			return nil, err
+		}
+		children = append(children, serviceMonitor)
+	}
+	return children, nil
+}
+
+func (r *JourneyMapReconciler) reconcileRules(ctx context.Context, s *mapScope) error {
+	rules, err := render.JourneyRules(s.journey, s.bindings)
+	if err != nil {
+		setMapRulesFailed(s.journey, err)
+		return err
+	}
+	kind, err := applyRules(ctx, r.Applier, r.Scheme(), rules, s.journey.Status.Rules, r.PrometheusOperator.Installed())
+	if err != nil {
+		setMapRulesFailed(s.journey, err)
+		return err
+	}
+	setMapRulesApplied(s.journey, kind, rules.Name)
+	return nil
+}
+
+// rollUpHealth rolls the monitors' health up and, with a Prometheus to ask,
+// reads the journey success ratio its roll-up rules record.
+func (r *JourneyMapReconciler) rollUpHealth(ctx context.Context, s *mapScope) error {
+	setHealth(s.journey, s.bindings)
+	if r.Health == nil {
+		return nil
+	}
+	s.requeueAfter = wait.Jitter(r.HealthInterval, 0.1)
+	ratio, err := r.Health.JourneySuccess(ctx, s.journey.Namespace, s.journey.Name)
+	if err != nil {
+		// The monitors report the outage in their TelemetryBound condition.
+		ctrl.LoggerFrom(ctx).Info("Prometheus could not be queried for the journey success ratio", "error", err.Error())
+		return nil
+	}
+	setSuccessRatio(s.journey, ratio)
+	return nil
+}
+
+// SetupWithManager wires the watches: the map, its children, its persona
+// and its monitors (their status carries the health rolled up here).
+func (r *JourneyMapReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.requeueAll = make(chan event.GenericEvent)
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(&cxv1alpha1.JourneyMap{}).
+		Owns(&corev1.ConfigMap{}).
+		Owns(&corev1.Service{}).
+		Owns(&appsv1.Deployment{}).
+		Watches(&cxv1alpha1.Persona{}, handler.EnqueueRequestsFromMapFunc(r.mapsOfPersona)).
+		Watches(&cxv1alpha1.TouchpointMonitor{}, handler.EnqueueRequestsFromMapFunc(mapOfMonitor)).
+		WatchesRawSource(source.Channel(r.requeueAll, &handler.EnqueueRequestForObject{}))
+	if r.PrometheusOperator.Installed() {
+		b = b.Owns(&monitoringv1.PrometheusRule{}).Owns(&monitoringv1.ServiceMonitor{})
+	}
+	c, err := b.Build(r)
+	if err != nil {
+		return err
+	}
+	if !r.PrometheusOperator.Installed() {
+		r.PrometheusOperator.OnInstall(func(ctx context.Context) error {
+			return switchToPrometheusOperator(ctx, c, mgr, r.requeueAll,
+				&cxv1alpha1.JourneyMapList{}, &cxv1alpha1.JourneyMap{}, &monitoringv1.PrometheusRule{}, &monitoringv1.ServiceMonitor{})
+		})
+	}
+	return nil
+}
+
+func (r *JourneyMapReconciler) mapsOfPersona(ctx context.Context, o client.Object) []reconcile.Request {
+	var maps cxv1alpha1.JourneyMapList
+	if err := r.List(ctx, &maps, client.InNamespace(o.GetNamespace()), client.MatchingFields{mapPersonaIndex: o.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing the journey maps of a persona", "persona", o.GetName())
+		return nil
+	}
+	return requestsFor(maps.Items)
+}
+
+func mapOfMonitor(_ context.Context, o client.Object) []reconcile.Request {
+	monitor := o.(*cxv1alpha1.TouchpointMonitor)
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: monitor.Namespace, Name: monitor.Spec.JourneyMapRef.Name}}}
+}

@@ -1,0 +1,128 @@
+package controller
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/health"
+	"github.com/journeymap/journey-operator/internal/render"
+)
+
+// mapConditions are the specific conditions Ready summarizes, in the order
+// their failures are reported.
+var mapConditions = []string{cxv1alpha1.PersonaResolvedCondition, cxv1alpha1.CollectorReadyCondition, cxv1alpha1.RulesReadyCondition}
+
+func mapStatus(m *cxv1alpha1.JourneyMap) any { return m.Status }
+
+func setPersonaMissing(m *cxv1alpha1.JourneyMap) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.PersonaResolvedCondition, metav1.ConditionFalse, cxv1alpha1.PersonaNotFoundReason,
+		fmt.Sprintf("Persona %q does not exist in namespace %q; the map is monitored meanwhile and resolves it as soon as it is created", m.Spec.PersonaRef.Name, m.Namespace))
+}
+
+func setPersonaResolved(m *cxv1alpha1.JourneyMap, p *cxv1alpha1.Persona) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.PersonaResolvedCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason,
+		fmt.Sprintf("walked by persona %s (%s)", p.Name, p.Spec.DisplayName))
+}
+
+func setCollectorFailed(m *cxv1alpha1.JourneyMap, err error) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.CollectorReadyCondition, metav1.ConditionFalse, cxv1alpha1.ApplyFailedReason, err.Error())
+}
+
+func setCollectorReady(m *cxv1alpha1.JourneyMap, name string, probes int) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.CollectorReadyCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason,
+		fmt.Sprintf("collector %s runs %d probe(s)", name, probes))
+	m.Status.Collector = &cxv1alpha1.CollectorStatus{ConfigMap: name, Deployment: name, Service: name, Probes: int32(probes)}
+}
+
+func setMapRulesFailed(m *cxv1alpha1.JourneyMap, err error) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.RulesReadyCondition, metav1.ConditionFalse, cxv1alpha1.ApplyFailedReason, err.Error())
+}
+
+func setMapRulesApplied(m *cxv1alpha1.JourneyMap, kind cxv1alpha1.RulesKind, name string) {
+	reason, message := cxv1alpha1.PrometheusRuleAppliedReason, "roll-up rules applied as PrometheusRule "+name
+	if kind == cxv1alpha1.RulesKindConfigMap {
+		reason, message = cxv1alpha1.RuleConfigMapAppliedReason,
+			"Prometheus Operator is not installed: roll-up rules applied as a Prometheus rule file in ConfigMap "+name
+	}
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.RulesReadyCondition, metav1.ConditionTrue, reason, message)
+	m.Status.Rules = &cxv1alpha1.RulesStatus{Kind: kind, Name: name}
+}
+
+// setCoverage counts the monitored touchpoints and names the moments of
+// truth nobody watches.
+func setCoverage(m *cxv1alpha1.JourneyMap, bindings []render.TouchpointBinding) {
+	monitored := map[string]bool{}
+	for _, b := range bindings {
+		monitored[b.Touchpoint.Name] = true
+	}
+	coverage := &cxv1alpha1.Coverage{}
+	for _, stage := range m.Spec.Stages {
+		for _, t := range stage.Touchpoints {
+			coverage.TotalTouchpoints++
+			switch {
+			case monitored[t.Name]:
+				coverage.MonitoredTouchpoints++
+			case t.MomentOfTruth:
+				coverage.UnmonitoredMomentsOfTruth = append(coverage.UnmonitoredMomentsOfTruth, t.Name)
+			}
+		}
+	}
+	coverage.Summary = fmt.Sprintf("%d/%d", coverage.MonitoredTouchpoints, coverage.TotalTouchpoints)
+	m.Status.Coverage = coverage
+}
+
+// setHealth rolls the monitors' health up into the stages and the map.
+func setHealth(m *cxv1alpha1.JourneyMap, bindings []render.TouchpointBinding) {
+	touchpoints := make([]health.Touchpoint, 0, len(bindings))
+	monitoredPerStage := map[string]int32{}
+	for _, b := range bindings {
+		touchpoints = append(touchpoints, health.Touchpoint{
+			Stage:        b.Stage.Name,
+			Name:         b.Touchpoint.Name,
+			Criticality:  b.Criticality(),
+			Health:       b.Monitor.Status.Health,
+			FiringAlerts: int32(len(b.Monitor.Status.FiringAlerts)),
+		})
+		monitoredPerStage[b.Stage.Name]++
+	}
+	names := make([]string, 0, len(m.Spec.Stages))
+	for _, s := range m.Spec.Stages {
+		names = append(names, s.Name)
+	}
+	journey := health.RollUp(names, touchpoints)
+	m.Status.Health = journey.Health
+	m.Status.Score = journey.Score
+	m.Status.WeakestStage = journey.WeakestStage
+	m.Status.FiringAlerts = journey.FiringAlerts
+	m.Status.Stages = make([]cxv1alpha1.StageStatus, 0, len(journey.Stages))
+	for i, s := range journey.Stages {
+		m.Status.Stages = append(m.Status.Stages, cxv1alpha1.StageStatus{
+			Name:                 s.Name,
+			Health:               s.Health,
+			Score:                s.Score,
+			MonitoredTouchpoints: monitoredPerStage[s.Name],
+			TotalTouchpoints:     int32(len(m.Spec.Stages[i].Touchpoints)),
+			FiringAlerts:         s.FiringAlerts,
+		})
+	}
+}
+
+// summarizeMap sets Ready and, after a reconcile without error,
+// observedGeneration.
+func summarizeMap(m *cxv1alpha1.JourneyMap, reconcileErr error) {
+	summarizeReady(&m.Status.Conditions, m.Generation, mapConditions...)
+	if reconcileErr == nil {
+		m.Status.ObservedGeneration = m.Generation
+	}
+}
+
+// setSuccessRatio shows the chance a customer gets through the journey; it
+// is cleared while Prometheus has no series for it.
+func setSuccessRatio(m *cxv1alpha1.JourneyMap, ratio *float64) {
+	m.Status.SuccessRatio = ""
+	if ratio != nil {
+		m.Status.SuccessRatio = health.FormatRatio(*ratio)
+	}
+}

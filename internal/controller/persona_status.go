@@ -1,0 +1,40 @@
+package controller
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/health"
+)
+
+func personaStatus(p *cxv1alpha1.Persona) any { return p.Status }
+
+// setJourneys lists the persona's maps (sorted by the caller) and rolls
+// their health up.
+func setJourneys(p *cxv1alpha1.Persona, maps []cxv1alpha1.JourneyMap) {
+	names := make([]string, 0, len(maps))
+	journeys := make([]health.Journey, 0, len(maps))
+	for _, m := range maps {
+		names = append(names, m.Name)
+		journeys = append(journeys, health.Journey{Health: m.Status.Health, Score: m.Status.Score})
+	}
+	rolled := health.RollUpPersona(journeys)
+	p.Status.JourneyMaps = names
+	p.Status.JourneyMapCount = int32(len(names))
+	p.Status.Health = rolled.Health
+	p.Status.ExperienceScore = rolled.Score
+	message := fmt.Sprintf("walks %d journey map(s)", len(names))
+	if len(names) == 0 {
+		message = "no journey map names this persona yet"
+	}
+	setCondition(&p.Status.Conditions, p.Generation, cxv1alpha1.JourneyMapsResolvedCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason, message)
+}
+
+func summarizePersona(p *cxv1alpha1.Persona, reconcileErr error) {
+	summarizeReady(&p.Status.Conditions, p.Generation, cxv1alpha1.JourneyMapsResolvedCondition)
+	if reconcileErr == nil {
+		p.Status.ObservedGeneration = p.Generation
+	}
+}

@@ -1,0 +1,92 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/journeymap/journey-operator/internal/apply"
+	"github.com/journeymap/journey-operator/internal/health"
+	"github.com/journeymap/journey-operator/internal/render"
+)
+
+// Options configure the reconcilers.
+type Options struct {
+	// ProbeImage is the journey-probe image the collectors run.
+	ProbeImage string
+	// Health reads touchpoint health from Prometheus; nil turns health
+	// evaluation off and every health stays Unknown.
+	Health *health.Source
+	// HealthInterval is how often health is read again; 30s when zero.
+	HealthInterval time.Duration
+}
+
+// SetupWithManager registers the indexes and every reconciler with mgr. It
+// reads once whether the Prometheus Operator CRDs are installed.
+func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error {
+	if err := SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
+		return fmt.Errorf("field indexes: %w", err)
+	}
+	prometheusOperator := &PrometheusOperator{}
+	if err := prometheusOperator.Detect(ctx, mgr.GetAPIReader()); err != nil {
+		return fmt.Errorf("detecting the Prometheus Operator CRDs: %w", err)
+	}
+	applier := &apply.Applier{Client: mgr.GetClient(), Reader: mgr.GetClient()}
+	events := eventRecorder{EventRecorder: mgr.GetEventRecorder("journey-operator")}
+
+	if opts.HealthInterval == 0 {
+		opts.HealthInterval = 30 * time.Second
+	}
+	monitors := &TouchpointMonitorReconciler{Client: mgr.GetClient(), Applier: applier, PrometheusOperator: prometheusOperator, Events: events,
+		Health: opts.Health, HealthInterval: opts.HealthInterval}
+	if err := monitors.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("TouchpointMonitor controller: %w", err)
+	}
+	maps := &JourneyMapReconciler{Client: mgr.GetClient(), Applier: applier, PrometheusOperator: prometheusOperator, Events: events, ProbeImage: opts.ProbeImage,
+		Health: opts.Health, HealthInterval: opts.HealthInterval}
+	if err := maps.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("JourneyMap controller: %w", err)
+	}
+	personas := &PersonaReconciler{Client: mgr.GetClient(), Events: events}
+	if err := personas.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("Persona controller: %w", err)
+	}
+	if !prometheusOperator.Installed() {
+		if err := prometheusOperator.SetupWithManager(mgr); err != nil {
+			return fmt.Errorf("CRD watch: %w", err)
+		}
+	}
+	return nil
+}
+
+// CacheOptions keep the manager's cache small: only the namespaces watched
+// (all when none is given), only the ConfigMaps, Services and Deployments
+// the operator manages, and no managedFields, which it never reads.
+func CacheOptions(watchNamespaces []string) cache.Options {
+	managed := labels.SelectorFromSet(labels.Set{render.ManagedByLabel: render.ManagedByValue})
+	opts := cache.Options{
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.ConfigMap{}:  {Label: managed},
+			&corev1.Service{}:    {Label: managed},
+			&appsv1.Deployment{}: {Label: managed},
+		},
+	}
+	for _, ns := range watchNamespaces {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			if opts.DefaultNamespaces == nil {
+				opts.DefaultNamespaces = map[string]cache.Config{}
+			}
+			opts.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	return opts
+}

@@ -1,0 +1,62 @@
+package controller
+
+import (
+	"context"
+	"errors"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+)
+
+// setCondition sets a condition; lastTransitionTime changes only when the
+// status does, so a steady state writes nothing.
+func setCondition(conditions *[]metav1.Condition, generation int64, conditionType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(conditions, metav1.Condition{
+		Type:               conditionType,
+		Status:             status,
+		Reason:             reason,
+		Message:            message,
+		ObservedGeneration: generation,
+	})
+}
+
+// summarizeReady sets Ready from the kind's specific conditions: True when
+// all are True, else False with the reason and message of the first that is
+// not, in the order given. A Stalled condition wins over all of them.
+func summarizeReady(conditions *[]metav1.Condition, generation int64, specific ...string) {
+	if stalled := meta.FindStatusCondition(*conditions, cxv1alpha1.StalledCondition); stalled != nil && stalled.Status == metav1.ConditionTrue {
+		setCondition(conditions, generation, cxv1alpha1.ReadyCondition, metav1.ConditionFalse, stalled.Reason, stalled.Message)
+		return
+	}
+	for _, t := range specific {
+		c := meta.FindStatusCondition(*conditions, t)
+		if c == nil {
+			setCondition(conditions, generation, cxv1alpha1.ReadyCondition, metav1.ConditionFalse, cxv1alpha1.ProgressingReason, "waiting for "+t)
+			return
+		}
+		if c.Status != metav1.ConditionTrue {
+			setCondition(conditions, generation, cxv1alpha1.ReadyCondition, metav1.ConditionFalse, c.Reason, c.Message)
+			return
+		}
+	}
+	setCondition(conditions, generation, cxv1alpha1.ReadyCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason, "all conditions are true")
+}
+
+// patchStatus writes obj's status when it differs from before's, as one
+// merge patch; an unchanged status is not written at all.
+func patchStatus[T client.Object](ctx context.Context, c client.Client, before, obj T, status func(T) any) error {
+	if equality.Semantic.DeepEqual(status(before), status(obj)) {
+		return nil
+	}
+	return c.Status().Patch(ctx, obj, client.MergeFrom(before))
+}
+
+// isTerminal says whether a reconcile error is one that retrying cannot fix.
+func isTerminal(err error) bool {
+	return errors.Is(err, reconcile.TerminalError(nil))
+}

@@ -1,0 +1,263 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"github.com/go-logr/logr"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/yaml"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/controller"
+	"github.com/journeymap/journey-operator/internal/scheme"
+	"github.com/journeymap/journey-operator/internal/testenv"
+)
+
+// resyncPeriod is short so that the steady-state test sees informer
+// resyncs, each of which requeues every object.
+const resyncPeriod = 5 * time.Second
+
+var (
+	env    *testenv.Env
+	writes = &writeCounter{}
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runSuite(m))
+}
+
+func runSuite(m *testing.M) int {
+	ctrl.SetLogger(logr.Discard())
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	env, err = testenv.Start(testenv.Options{ExtraCRDPaths: testenv.MonitoringCRDs(root)})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() {
+		if err := env.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping control plane:", err)
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopped, err := startManager(ctx, env, writes)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	code := m.Run()
+	cancel()
+	if err := <-stopped; err != nil {
+		fmt.Fprintln(os.Stderr, "manager:", err)
+	}
+	return code
+}
+
+// startManager runs the operator in-process against env, as main does, with
+// its API writes counted.
+func startManager(ctx context.Context, env *testenv.Env, counter *writeCounter) (<-chan error, error) {
+	cfg := rest.CopyConfig(env.Config)
+	cfg.WrapTransport = counter.wrap
+	cacheOpts := controller.CacheOptions(nil)
+	cacheOpts.SyncPeriod = ptr.To(resyncPeriod)
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme.New(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Cache:                  cacheOpts,
+		// Two suites run managers in one test process.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := controller.SetupWithManager(ctx, mgr, controller.Options{ProbeImage: "journey-probe:test"}); err != nil {
+		return nil, err
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- mgr.Start(ctx) }()
+	return stopped, nil
+}
+
+// writeCounter counts the requests that change state, by method and path.
+type writeCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			w.mu.Lock()
+			if w.counts == nil {
+				w.counts = map[string]int{}
+			}
+			w.counts[req.Method+" "+req.URL.Path]++
+			w.mu.Unlock()
+		}
+		return rt.RoundTrip(req)
+	})
+}
+
+func (w *writeCounter) snapshot() map[string]int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make(map[string]int, len(w.counts))
+	for k, v := range w.counts {
+		out[k] = v
+	}
+	return out
+}
+
+func (w *writeCounter) total() int {
+	n := 0
+	for _, v := range w.snapshot() {
+		n += v
+	}
+	return n
+}
+
+// since lists the writes made after an earlier snapshot.
+func (w *writeCounter) since(before map[string]int) []string {
+	var out []string
+	for k, v := range w.snapshot() {
+		if d := v - before[k]; d > 0 {
+			out = append(out, fmt.Sprintf("%d× %s", d, k))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// eventually polls check until it returns nil, failing the test with the
+// last error after timeout. The deadline is generous: these machines are
+// small and busy, and the test asserts outcomes, not speed.
+func eventually(t *testing.T, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still not true after %s: %v", timeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+const convergeTimeout = 60 * time.Second
+
+func newNamespace(t *testing.T, c client.Client) string {
+	t.Helper()
+	ns := &unstructured.Unstructured{}
+	ns.SetAPIVersion("v1")
+	ns.SetKind("Namespace")
+	ns.SetGenerateName(strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))[:min(len(t.Name()), 40)] + "-")
+	if err := c.Create(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	return ns.GetName()
+}
+
+// create creates the objects of a YAML manifest (documents separated by
+// ---) in ns.
+func create(t *testing.T, c client.Client, ns, manifest string) {
+	t.Helper()
+	for _, doc := range strings.Split(manifest, "\n---\n") {
+		if strings.TrimSpace(doc) == "" {
+			continue
+		}
+		obj := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal([]byte(doc), &obj.Object); err != nil {
+			t.Fatal(err)
+		}
+		obj.SetNamespace(ns)
+		if err := c.Create(context.Background(), obj); err != nil {
+			t.Fatalf("creating %s %s: %v", obj.GetKind(), obj.GetName(), err)
+		}
+	}
+}
+
+// createSamples creates every object of config/samples in ns.
+func createSamples(t *testing.T, c client.Client, ns string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(env.RepoRoot, "config", "samples", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		create(t, c, ns, string(data))
+	}
+}
+
+func get[T client.Object](t *testing.T, c client.Client, ns, name string, obj T) (T, error) {
+	t.Helper()
+	err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, obj)
+	return obj, err
+}
+
+// conditionIs checks one condition of an object's status.
+func conditionIs(conditions []metav1.Condition, conditionType, status, reason string) error {
+	c := meta.FindStatusCondition(conditions, conditionType)
+	if c == nil {
+		return fmt.Errorf("no %s condition yet", conditionType)
+	}
+	if string(c.Status) != status || (reason != "" && c.Reason != reason) {
+		return fmt.Errorf("%s is %s/%s (%s), want %s/%s", conditionType, c.Status, c.Reason, c.Message, status, reason)
+	}
+	return nil
+}
+
+func monitorReady(t *testing.T, c client.Client, ns, name string) error {
+	m, err := get(t, c, ns, name, &cxv1alpha1.TouchpointMonitor{})
+	if err != nil {
+		return err
+	}
+	if m.Status.ObservedGeneration != m.Generation {
+		return fmt.Errorf("monitor %s: observedGeneration %d, generation %d", name, m.Status.ObservedGeneration, m.Generation)
+	}
+	return conditionIs(m.Status.Conditions, cxv1alpha1.ReadyCondition, "True", "")
+}
+
+func mapReady(t *testing.T, c client.Client, ns, name string) error {
+	m, err := get(t, c, ns, name, &cxv1alpha1.JourneyMap{})
+	if err != nil {
+		return err
+	}
+	if m.Status.ObservedGeneration != m.Generation {
+		return fmt.Errorf("map %s: observedGeneration %d, generation %d", name, m.Status.ObservedGeneration, m.Generation)
+	}
+	return conditionIs(m.Status.Conditions, cxv1alpha1.ReadyCondition, "True", "")
+}

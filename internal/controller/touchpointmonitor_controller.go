@@ -1,0 +1,261 @@
+// Package controller holds the reconcilers of Personas, JourneyMaps and
+// TouchpointMonitors.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/apply"
+	"github.com/journeymap/journey-operator/internal/health"
+	"github.com/journeymap/journey-operator/internal/render"
+)
+
+// TouchpointMonitorReconciler provisions the Prometheus rules of each
+// monitored touchpoint.
+type TouchpointMonitorReconciler struct {
+	client.Client
+	Applier            *apply.Applier
+	PrometheusOperator *PrometheusOperator
+	Events             eventRecorder
+	// Health reads SLIs and alerts; nil when no Prometheus is configured.
+	Health *health.Source
+	// HealthInterval is how often health is read again, with jitter.
+	HealthInterval time.Duration
+
+	requeueAll chan event.GenericEvent
+}
+
+// monitorScope is what one reconcile of a monitor has observed so far.
+type monitorScope struct {
+	monitor      *cxv1alpha1.TouchpointMonitor
+	binding      render.TouchpointBinding
+	requeueAfter time.Duration
+}
+
+// +kubebuilder:rbac:groups=cx.journeymap.dev,resources=touchpointmonitors,verbs=get;list;watch
+// +kubebuilder:rbac:groups=cx.journeymap.dev,resources=touchpointmonitors/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=cx.journeymap.dev,resources=journeymaps,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=prometheusrules,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one monitor's rules in line with its spec and its map.
+func (r *TouchpointMonitorReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	obj := &cxv1alpha1.TouchpointMonitor{}
+	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := obj.DeepCopy()
+	defer func() {
+		summarizeMonitor(obj, retErr)
+		r.Events.readyTransition(before, obj, before.Status.Conditions, obj.Status.Conditions)
+		if err := patchStatus(ctx, r.Client, before, obj, monitorStatus); err != nil {
+			retErr = errors.Join(retErr, err)
+		}
+	}()
+	if !obj.DeletionTimestamp.IsZero() {
+		// Children go with the monitor through their owner references.
+		return ctrl.Result{}, nil
+	}
+
+	scope := &monitorScope{monitor: obj}
+	for _, step := range []func(context.Context, *monitorScope) (bool, error){
+		r.resolveTouchpoint,
+		r.validateSpec,
+		r.reconcileRules,
+		r.evaluateHealth,
+	} {
+		proceed, err := step(ctx, scope)
+		if err != nil || !proceed {
+			return ctrl.Result{RequeueAfter: scope.requeueAfter}, err
+		}
+	}
+	return ctrl.Result{RequeueAfter: scope.requeueAfter}, nil
+}
+
+// resolveTouchpoint finds the monitor's map and touchpoint. Until they
+// exist, the monitor waits: the map watch brings it back here.
+func (r *TouchpointMonitorReconciler) resolveTouchpoint(ctx context.Context, s *monitorScope) (bool, error) {
+	obj := s.monitor
+	journey := &cxv1alpha1.JourneyMap{}
+	err := r.Get(ctx, types.NamespacedName{Namespace: obj.Namespace, Name: obj.Spec.JourneyMapRef.Name}, journey)
+	switch {
+	case apierrors.IsNotFound(err):
+		setTouchpointUnresolved(obj, cxv1alpha1.JourneyMapNotFoundReason,
+			fmt.Sprintf("JourneyMap %q does not exist in namespace %q; the monitor starts as soon as it is created", obj.Spec.JourneyMapRef.Name, obj.Namespace))
+		return false, r.removeRules(ctx, obj)
+	case err != nil:
+		return false, err
+	}
+	binding, ok := render.Resolve(obj, journey)
+	if !ok {
+		setTouchpointUnresolved(obj, cxv1alpha1.TouchpointNotFoundReason,
+			fmt.Sprintf("JourneyMap %q has no touchpoint %q; its touchpoints are: %s", journey.Name, obj.Spec.Touchpoint, touchpointNames(journey)))
+		return false, r.removeRules(ctx, obj)
+	}
+	siblings, err := listMonitorsOf(ctx, r.Client, obj.Namespace, journey.Name)
+	if err != nil {
+		return false, err
+	}
+	if owner := monitorOwners(siblings)[obj.Spec.Touchpoint]; owner != "" && owner != obj.Name {
+		setTouchpointUnresolved(obj, cxv1alpha1.DuplicateMonitorReason,
+			fmt.Sprintf("touchpoint %q of JourneyMap %q is already monitored by %q; delete one of the two monitors", obj.Spec.Touchpoint, journey.Name, owner))
+		return false, r.removeRules(ctx, obj)
+	}
+	s.binding = binding
+	setTouchpointResolved(obj, binding.Stage.Name)
+	return true, nil
+}
+
+// validateSpec rejects what the schema could not: a probe the collector
+// would refuse or a metric query that is not PromQL. Retrying cannot help,
+// so the error is terminal until the spec changes.
+func (r *TouchpointMonitorReconciler) validateSpec(ctx context.Context, s *monitorScope) (bool, error) {
+	if err := render.Validate(s.binding); err != nil {
+		setStalled(s.monitor, err.Error())
+		return false, errors.Join(r.removeRules(ctx, s.monitor), reconcile.TerminalError(err))
+	}
+	clearStalled(s.monitor)
+	return true, nil
+}
+
+// reconcileRules applies the touchpoint's rules as a PrometheusRule, or as a
+// rule-file ConfigMap where the Prometheus Operator is not installed, and
+// removes the other form.
+func (r *TouchpointMonitorReconciler) reconcileRules(ctx context.Context, s *monitorScope) (bool, error) {
+	rules, err := render.MonitorRules(s.binding)
+	if err != nil {
+		return false, err
+	}
+	kind, err := applyRules(ctx, r.Applier, r.Scheme(), rules, s.monitor.Status.Rules, r.PrometheusOperator.Installed())
+	if err != nil {
+		setRulesFailed(s.monitor, err)
+		return false, err
+	}
+	setRulesApplied(s.monitor, kind, rules.Name)
+	return true, nil
+}
+
+// evaluateHealth reads the touchpoint's SLIs and alerts from Prometheus and
+// judges its health, then asks to be back after the health interval. When
+// Prometheus cannot be asked, health is Unknown and the last SLI values stay.
+func (r *TouchpointMonitorReconciler) evaluateHealth(ctx context.Context, s *monitorScope) (bool, error) {
+	if r.Health == nil {
+		return true, nil
+	}
+	s.requeueAfter = wait.Jitter(r.HealthInterval, 0.1)
+	budget, err := render.ErrorBudget(s.monitor)
+	if err != nil {
+		return false, err
+	}
+	spec := s.monitor.Spec
+	query := health.TouchpointQuery{
+		Namespace:       s.monitor.Namespace,
+		Journey:         s.binding.Map.Name,
+		Touchpoint:      s.binding.Touchpoint.Name,
+		ObjectiveWindow: render.ObjectiveWindow(s.monitor),
+		Probe:           spec.Probe != nil,
+		Latency:         spec.Probe != nil && spec.Objectives.Latency != nil,
+	}
+	obs, err := r.Health.Observe(ctx, query)
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Info("Prometheus could not be queried; health is Unknown until it can", "error", err.Error())
+		setPrometheusUnreachable(s.monitor)
+		return true, nil
+	}
+	objective := health.Objective{Budget: budget, PageSeverity: s.binding.PageSeverity()}
+	if spec.Objectives.Latency != nil {
+		objective.LatencyThreshold = spec.Objectives.Latency.Threshold.Duration
+	}
+	setVerdict(s.monitor, health.Judge(obs, objective), obs.Alerts)
+	return true, nil
+}
+
+// removeRules deletes the monitor's rules while it is not bound to a
+// touchpoint, so no alert speaks for a touchpoint nobody monitors. Status
+// remembers whether there is anything to delete, so waiting costs no
+// requests.
+func (r *TouchpointMonitorReconciler) removeRules(ctx context.Context, obj *cxv1alpha1.TouchpointMonitor) error {
+	if obj.Status.Rules == nil {
+		return nil
+	}
+	if err := deleteRules(ctx, r.Applier, *obj.Status.Rules, obj.Namespace); err != nil {
+		return err
+	}
+	obj.Status.Rules = nil
+	return nil
+}
+
+// SetupWithManager wires the watches: the monitor, its rules, its map, and
+// the other monitors of the same map (one of them may give up a touchpoint
+// this monitor was refused).
+func (r *TouchpointMonitorReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.requeueAll = make(chan event.GenericEvent)
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(&cxv1alpha1.TouchpointMonitor{}).
+		Owns(&corev1.ConfigMap{}).
+		Watches(&cxv1alpha1.JourneyMap{},
+			handler.EnqueueRequestsFromMapFunc(r.monitorsOfMap),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&cxv1alpha1.TouchpointMonitor{},
+			handler.EnqueueRequestsFromMapFunc(r.siblings),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesRawSource(source.Channel(r.requeueAll, &handler.EnqueueRequestForObject{}))
+	if r.PrometheusOperator.Installed() {
+		b = b.Owns(&monitoringv1.PrometheusRule{})
+	}
+	c, err := b.Build(r)
+	if err != nil {
+		return err
+	}
+	if !r.PrometheusOperator.Installed() {
+		r.PrometheusOperator.OnInstall(func(ctx context.Context) error {
+			return switchToPrometheusOperator(ctx, c, mgr, r.requeueAll,
+				&cxv1alpha1.TouchpointMonitorList{}, &cxv1alpha1.TouchpointMonitor{}, &monitoringv1.PrometheusRule{})
+		})
+	}
+	return nil
+}
+
+func (r *TouchpointMonitorReconciler) monitorsOfMap(ctx context.Context, o client.Object) []reconcile.Request {
+	monitors, err := listMonitorsOf(ctx, r.Client, o.GetNamespace(), o.GetName())
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing the monitors of a journey map", "journeyMap", o.GetName())
+		return nil
+	}
+	return requestsFor(monitors)
+}
+
+func (r *TouchpointMonitorReconciler) siblings(ctx context.Context, o client.Object) []reconcile.Request {
+	monitor := o.(*cxv1alpha1.TouchpointMonitor)
+	monitors, err := listMonitorsOf(ctx, r.Client, monitor.Namespace, monitor.Spec.JourneyMapRef.Name)
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing the monitors of a journey map", "journeyMap", monitor.Spec.JourneyMapRef.Name)
+		return nil
+	}
+	var requests []reconcile.Request
+	for _, req := range requestsFor(monitors) {
+		if req.Name != monitor.Name {
+			requests = append(requests, req)
+		}
+	}
+	return requests
+}

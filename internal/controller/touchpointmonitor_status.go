@@ -1,0 +1,96 @@
+package controller
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/health"
+)
+
+// monitorConditions are the specific conditions Ready summarizes, in the
+// order their failures are reported.
+var monitorConditions = []string{cxv1alpha1.TouchpointResolvedCondition, cxv1alpha1.RulesReadyCondition}
+
+func monitorStatus(m *cxv1alpha1.TouchpointMonitor) any { return m.Status }
+
+func setTouchpointUnresolved(m *cxv1alpha1.TouchpointMonitor, reason, message string) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.TouchpointResolvedCondition, metav1.ConditionFalse, reason, message)
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.RulesReadyCondition, metav1.ConditionFalse, reason, "no rules while the touchpoint is not resolved")
+	meta.RemoveStatusCondition(&m.Status.Conditions, cxv1alpha1.StalledCondition)
+	m.Status.Stage = ""
+	m.Status.Health = cxv1alpha1.HealthUnknown
+}
+
+func setTouchpointResolved(m *cxv1alpha1.TouchpointMonitor, stage string) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.TouchpointResolvedCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason,
+		"bound to touchpoint "+m.Spec.Touchpoint+" in stage "+stage+" of JourneyMap "+m.Spec.JourneyMapRef.Name)
+	m.Status.Stage = stage
+}
+
+func setStalled(m *cxv1alpha1.TouchpointMonitor, message string) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.StalledCondition, metav1.ConditionTrue, cxv1alpha1.InvalidSpecReason, message)
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.RulesReadyCondition, metav1.ConditionFalse, cxv1alpha1.InvalidSpecReason, "no rules for an invalid spec")
+	m.Status.Health = cxv1alpha1.HealthUnknown
+}
+
+func clearStalled(m *cxv1alpha1.TouchpointMonitor) {
+	meta.RemoveStatusCondition(&m.Status.Conditions, cxv1alpha1.StalledCondition)
+}
+
+func setRulesFailed(m *cxv1alpha1.TouchpointMonitor, err error) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.RulesReadyCondition, metav1.ConditionFalse, cxv1alpha1.ApplyFailedReason, err.Error())
+}
+
+func setRulesApplied(m *cxv1alpha1.TouchpointMonitor, kind cxv1alpha1.RulesKind, name string) {
+	reason, message := cxv1alpha1.PrometheusRuleAppliedReason, "rules applied as PrometheusRule "+name
+	if kind == cxv1alpha1.RulesKindConfigMap {
+		reason, message = cxv1alpha1.RuleConfigMapAppliedReason,
+			"Prometheus Operator is not installed: rules applied as a Prometheus rule file in ConfigMap "+name
+	}
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.RulesReadyCondition, metav1.ConditionTrue, reason, message)
+	m.Status.Rules = &cxv1alpha1.RulesStatus{Kind: kind, Name: name}
+}
+
+// summarizeMonitor sets Ready, the default health, and observedGeneration
+// once the reconcile got through without a transient error.
+func summarizeMonitor(m *cxv1alpha1.TouchpointMonitor, reconcileErr error) {
+	if m.Status.Health == "" {
+		m.Status.Health = cxv1alpha1.HealthUnknown
+	}
+	summarizeReady(&m.Status.Conditions, m.Generation, monitorConditions...)
+	if reconcileErr == nil || isTerminal(reconcileErr) {
+		m.Status.ObservedGeneration = m.Generation
+	}
+}
+
+// setVerdict writes what Prometheus showed. since of each alert comes from
+// Prometheus, so it does not tick between evaluations.
+func setVerdict(m *cxv1alpha1.TouchpointMonitor, v health.Verdict, alerts []health.Alert) {
+	if !v.HasData {
+		setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.TelemetryBoundCondition, metav1.ConditionFalse, cxv1alpha1.NoDataReason,
+			"the rules are loaded but Prometheus has no SLI series for this touchpoint: check that the collector, or the metric SLI's series, are scraped")
+		m.Status.Health = cxv1alpha1.HealthUnknown
+		m.Status.FiringAlerts = nil
+		return
+	}
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.TelemetryBoundCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason,
+		"Prometheus holds SLI series for this touchpoint")
+	m.Status.Health = v.Health
+	sli := v.SLI
+	m.Status.SLI = &sli
+	m.Status.FiringAlerts = nil
+	for _, a := range alerts {
+		since := metav1.NewTime(a.Since)
+		m.Status.FiringAlerts = append(m.Status.FiringAlerts, cxv1alpha1.FiringAlert{Name: a.Name, Severity: a.Severity, Since: &since})
+	}
+}
+
+// setPrometheusUnreachable keeps the last SLI values: a monitoring outage
+// is not a customer outage, and erasing them would hide the last known
+// state.
+func setPrometheusUnreachable(m *cxv1alpha1.TouchpointMonitor) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.TelemetryBoundCondition, metav1.ConditionUnknown, cxv1alpha1.PrometheusUnreachableReason,
+		"Prometheus could not be queried; health is Unknown and the last SLI values are kept")
+	m.Status.Health = cxv1alpha1.HealthUnknown
+}

@@ -1,0 +1,45 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+)
+
+// checker runs a probe once. ctx carries the probe's timeout. Flows report
+// each step to observe as it finishes; other kinds have no steps and ignore it.
+type checker interface {
+	check(ctx context.Context, observe stepObserver) error
+}
+
+// stepObserver receives the outcome of one flow step.
+type stepObserver func(step string, took time.Duration, err error)
+
+// tcpCheck succeeds when a TCP connection to address opens.
+type tcpCheck struct {
+	address string
+}
+
+func compileTCP(t *TCPCheck) (*tcpCheck, error) {
+	host, port, err := net.SplitHostPort(t.Address)
+	if err != nil {
+		return nil, fmt.Errorf("address %q: %w", t.Address, err)
+	}
+	if host == "" || port == "" {
+		return nil, fmt.Errorf("address %q: want host:port", t.Address)
+	}
+	return &tcpCheck{address: t.Address}, nil
+}
+
+func (c *tcpCheck) check(ctx context.Context, _ stepObserver) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", c.address)
+	if err != nil {
+		return err
+	}
+	// The connection has proven the target is reachable; an error closing it
+	// says nothing more about the target.
+	_ = conn.Close()
+	return nil
+}

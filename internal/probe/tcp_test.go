@@ -1,0 +1,31 @@
+package probe
+
+import (
+	"net"
+	"testing"
+)
+
+func TestTCPProbe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	t.Run("open port", func(t *testing.T) {
+		r, err := runOnce(t, Probe{TCP: &TCPCheck{Address: ln.Addr().String()}})
+		wantReason(t, r, err, ReasonOK)
+	})
+	t.Run("connection refused", func(t *testing.T) {
+		r, err := runOnce(t, Probe{TCP: &TCPCheck{Address: closedPort(t)}})
+		wantReason(t, r, err, ReasonConnect)
+	})
+}

@@ -1,0 +1,61 @@
+package render
+
+import (
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+)
+
+// TouchpointBinding is a TouchpointMonitor resolved against its JourneyMap:
+// everything the rules and the collector need to know about one monitored
+// touchpoint.
+type TouchpointBinding struct {
+	Monitor    *cxv1alpha1.TouchpointMonitor
+	Map        *cxv1alpha1.JourneyMap
+	Stage      *cxv1alpha1.Stage
+	Touchpoint *cxv1alpha1.Touchpoint
+}
+
+// Resolve finds a monitor's touchpoint in a map. ok is false when the map
+// has no touchpoint of that name.
+func Resolve(monitor *cxv1alpha1.TouchpointMonitor, journey *cxv1alpha1.JourneyMap) (TouchpointBinding, bool) {
+	for i := range journey.Spec.Stages {
+		stage := &journey.Spec.Stages[i]
+		for j := range stage.Touchpoints {
+			if stage.Touchpoints[j].Name == monitor.Spec.Touchpoint {
+				return TouchpointBinding{Monitor: monitor, Map: journey, Stage: stage, Touchpoint: &stage.Touchpoints[j]}, true
+			}
+		}
+	}
+	return TouchpointBinding{}, false
+}
+
+// Team is who alerts of the touchpoint go to: the touchpoint's owner, else
+// the map's owner.
+func (b TouchpointBinding) Team() string {
+	switch {
+	case b.Touchpoint.Owner != "":
+		return b.Touchpoint.Owner
+	case b.Map.Spec.Owner != "":
+		return b.Map.Spec.Owner
+	default:
+		return "unowned"
+	}
+}
+
+// Criticality of the touchpoint, defaulted as the API documents.
+func (b TouchpointBinding) Criticality() cxv1alpha1.Criticality {
+	if b.Touchpoint.Criticality == "" {
+		return cxv1alpha1.CriticalityMedium
+	}
+	return b.Touchpoint.Criticality
+}
+
+// journeyLabels are the labels that place a series or alert in the journey.
+func (b TouchpointBinding) journeyLabels() map[string]string {
+	return map[string]string{
+		"namespace":  b.Monitor.Namespace,
+		"journey":    b.Map.Name,
+		"stage":      b.Stage.Name,
+		"touchpoint": b.Touchpoint.Name,
+		"persona":    b.Map.Spec.PersonaRef.Name,
+	}
+}

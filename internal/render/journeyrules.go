@@ -1,0 +1,114 @@
+package render
+
+import (
+	"fmt"
+	"strconv"
+
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+)
+
+const stageDegradedFor = "10m"
+
+// JourneyRules is the roll-up rule set of a journey map: the success ratio
+// of each stage and of the whole journey, and an alert per monitored stage
+// that falls below what its touchpoints' objectives promise together.
+// monitored are the map's bound monitors.
+func JourneyRules(journey *cxv1alpha1.JourneyMap, monitored []TouchpointBinding) (RulesObject, error) {
+	sel := fmt.Sprintf(`namespace=%q, journey=%q`, journey.Namespace, journey.Name)
+	// A touchpoint watched by a probe and a metric counts once, by its
+	// worse SLI.
+	perTouchpoint := func(extra string) string {
+		return fmt.Sprintf("max by (namespace, journey, stage, touchpoint) (%s5m{%s%s})", TouchpointErrorsRecord, sel, extra)
+	}
+	// PromQL has no product aggregation; exp(sum(ln(x))) is one.
+	product := func(by, inner string) string {
+		return fmt.Sprintf("exp(sum by (%s) (ln(1 - %s)))", by, inner)
+	}
+
+	journeyScope := ""
+	for _, b := range monitored {
+		if b.Criticality() == cxv1alpha1.CriticalityCritical {
+			journeyScope = `, criticality="Critical"`
+			break
+		}
+	}
+	labels := map[string]string{"persona": journey.Spec.PersonaRef.Name}
+	rules := []monitoringv1.Rule{
+		{Record: StageSuccessRecord, Expr: intstr.FromString(product("namespace, journey, stage", perTouchpoint(""))), Labels: labels},
+		{Record: JourneySuccessRecord, Expr: intstr.FromString(product("namespace, journey", perTouchpoint(journeyScope))), Labels: labels},
+	}
+
+	objectives, err := stageObjectives(monitored)
+	if err != nil {
+		return RulesObject{}, err
+	}
+	for i := range journey.Spec.Stages {
+		stage := &journey.Spec.Stages[i]
+		objective, ok := objectives[stage.Name]
+		if !ok {
+			continue
+		}
+		rules = append(rules, stageDegradedRule(journey, stage, sel, objective))
+	}
+	return RulesObject{
+		Name:   JourneyRulesName(journey.Name),
+		Owner:  journey,
+		Labels: map[string]string{ComponentLabel: rulesComponent, JourneyLabel: labelValue(journey.Name)},
+		Groups: []monitoringv1.RuleGroup{{
+			Name:     fmt.Sprintf("journey-rollup:%s:%s", journey.Namespace, journey.Name),
+			Interval: ptrDuration(ruleEvaluationInterval),
+			Rules:    rules,
+		}},
+	}, nil
+}
+
+// stageObjectives is, per stage, the success ratio its monitored
+// touchpoints promise together: the product of their availability
+// objectives.
+func stageObjectives(monitored []TouchpointBinding) (map[string]float64, error) {
+	objectives := map[string]float64{}
+	for _, b := range monitored {
+		availability, err := strconv.ParseFloat(b.Monitor.Spec.Objectives.Availability, 64)
+		if err != nil {
+			return nil, fmt.Errorf("monitor %s: objectives.availability %q: %w", b.Monitor.Name, b.Monitor.Spec.Objectives.Availability, err)
+		}
+		if _, ok := objectives[b.Stage.Name]; !ok {
+			objectives[b.Stage.Name] = 1
+		}
+		objectives[b.Stage.Name] *= availability / 100
+	}
+	return objectives, nil
+}
+
+func stageDegradedRule(journey *cxv1alpha1.JourneyMap, stage *cxv1alpha1.Stage, sel string, objective float64) monitoringv1.Rule {
+	name := userText(displayOr(stage.DisplayName, stage.Name))
+	impact := fmt.Sprintf("Persona %s gets through stage %q of journey %s/%s less often than promised", journey.Spec.PersonaRef.Name, name, journey.Namespace, journey.Name)
+	if stage.CustomerGoal != "" {
+		impact += "; customers here are trying to: " + userText(stage.CustomerGoal)
+	}
+	team := journey.Spec.Owner
+	if team == "" {
+		team = "unowned"
+	}
+	return monitoringv1.Rule{
+		Alert: StageDegradedAlert,
+		Expr:  intstr.FromString(fmt.Sprintf("%s{%s, stage=%q} < %s", StageSuccessRecord, sel, stage.Name, formatFloat(objective))),
+		For:   ptrDuration(stageDegradedFor),
+		Labels: map[string]string{
+			"namespace": journey.Namespace,
+			"journey":   journey.Name,
+			"stage":     stage.Name,
+			"persona":   journey.Spec.PersonaRef.Name,
+			"team":      team,
+			"severity":  defaultTicketSeverity,
+		},
+		Annotations: map[string]string{
+			"summary":         fmt.Sprintf("Stage %s of journey %s: only {{ $value | humanizePercentage }} of customers get through", name, journey.Name),
+			"description":     fmt.Sprintf("The stage's touchpoints together promise %s; %s.", formatFloat(objective*100)+"%", impact),
+			"customer_impact": impact + ".",
+		},
+	}
+}
