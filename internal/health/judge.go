@@ -27,10 +27,14 @@ type Verdict struct {
 	SLI     cxv1alpha1.SLIStatus
 }
 
-// Judge turns an observation into a health, as DESIGN.md's health model
-// says: Critical on a page alert, an exhausted budget or a probe failing
-// now; Degraded on any other alert, the last hour below the objective, or a
-// slow touchpoint; Healthy otherwise; Unknown without data.
+// Judge turns an observation into a health: Critical while customers are
+// failing now (a page alert fires or the probe fails); Degraded on any other
+// alert, an overspent error budget, the last hour below the objective, or a
+// slow touchpoint; Healthy otherwise; Unknown without data. An overspent
+// budget alone is Degraded, not Critical: customers get through again, and
+// the team owes reliability work rather than an incident response — a
+// touchpoint that recovered leaves Critical at once instead of staying there
+// for the rest of the window.
 func Judge(obs Observation, objective Objective) Verdict {
 	if obs.ErrorsShort == nil {
 		return Verdict{Health: cxv1alpha1.HealthUnknown}
@@ -62,9 +66,9 @@ func Judge(obs Observation, objective Objective) Verdict {
 	belowObjective := obs.ErrorsLastHour != nil && *obs.ErrorsLastHour > objective.Budget
 
 	switch {
-	case pageAlert || budgetExhausted || failingNow:
+	case pageAlert || failingNow:
 		v.Health = cxv1alpha1.HealthCritical
-	case otherAlert || belowObjective || slow:
+	case otherAlert || budgetExhausted || belowObjective || slow:
 		v.Health = cxv1alpha1.HealthDegraded
 	}
 	return v
