@@ -82,6 +82,7 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from the kubebuilder mark
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	mkdir -p charts/journey-operator/crds
 	cp config/crd/bases/*.yaml charts/journey-operator/crds/
+	cp config/rbac/role.yaml charts/journey-operator/files/manager-role.yaml
 
 .PHONY: fmt
 fmt: ## Format the Go code.
@@ -108,5 +109,15 @@ build: ## Build the operator and the probe into bin/.
 	go build -o $(BIN)/journey-probe ./cmd/journey-probe
 
 .PHONY: demo
-demo: tools ## Start a local control plane from bin/, run the operator, apply the samples and show the journeys.
+demo: tools ## Run the whole loop locally (control plane, operator, Prometheus, journey-probe, demo shop) with the sample journeys; Ctrl-C stops it.
 	go run ./hack/demo
+
+TOUCHPOINT ?= pricing-page
+
+.PHONY: break
+break: ## Break a touchpoint of the running demo: make break TOUCHPOINT=pricing-page
+	go run ./hack/demo break $(TOUCHPOINT)
+
+.PHONY: heal
+heal: ## Heal a touchpoint of the running demo: make heal TOUCHPOINT=pricing-page
+	go run ./hack/demo heal $(TOUCHPOINT)

@@ -85,7 +85,10 @@ func run(ctx context.Context, c config) error {
 		LeaderElection:          c.leaderElect,
 		LeaderElectionID:        "journey-operator.cx.journeymap.dev",
 		LeaderElectionNamespace: c.leaderElectionNS,
-		Cache:                   controller.CacheOptions(strings.Split(c.watchNamespaces, ",")),
+		// A rolling update hands leadership over at once instead of after
+		// the lease expires.
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         controller.CacheOptions(strings.Split(c.watchNamespaces, ",")),
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)

@@ -113,7 +113,7 @@ func setHealth(m *cxv1alpha1.JourneyMap, bindings []render.TouchpointBinding) {
 // observedGeneration.
 func summarizeMap(m *cxv1alpha1.JourneyMap, reconcileErr error) {
 	summarizeReady(&m.Status.Conditions, m.Generation, mapConditions...)
-	if reconcileErr == nil {
+	if reconcileErr == nil || isTerminal(reconcileErr) {
 		m.Status.ObservedGeneration = m.Generation
 	}
 }

@@ -34,7 +34,7 @@ func setJourneys(p *cxv1alpha1.Persona, maps []cxv1alpha1.JourneyMap) {
 
 func summarizePersona(p *cxv1alpha1.Persona, reconcileErr error) {
 	summarizeReady(&p.Status.Conditions, p.Generation, cxv1alpha1.JourneyMapsResolvedCondition)
-	if reconcileErr == nil {
+	if reconcileErr == nil || isTerminal(reconcileErr) {
 		p.Status.ObservedGeneration = p.Generation
 	}
 }

@@ -24,8 +24,12 @@ func TestJudge(t *testing.T) {
 	}{
 		{"no series", Observation{}, cxv1alpha1.HealthUnknown},
 		{"meeting objectives", healthy, cxv1alpha1.HealthHealthy},
-		{"page alert", with(func(o *Observation) { o.Alerts = []Alert{{Name: "JourneyTouchpointErrorBudgetBurn", Severity: "critical"}} }), cxv1alpha1.HealthCritical},
-		{"ticket alert", with(func(o *Observation) { o.Alerts = []Alert{{Name: "JourneyTouchpointErrorBudgetBurn", Severity: "warning"}} }), cxv1alpha1.HealthDegraded},
+		{"page alert", with(func(o *Observation) {
+			o.Alerts = []Alert{{Name: "JourneyTouchpointErrorBudgetBurn", Severity: "critical"}}
+		}), cxv1alpha1.HealthCritical},
+		{"ticket alert", with(func(o *Observation) {
+			o.Alerts = []Alert{{Name: "JourneyTouchpointErrorBudgetBurn", Severity: "warning"}}
+		}), cxv1alpha1.HealthDegraded},
 		{"budget overspent but working now", with(func(o *Observation) { o.ErrorsObjective = ptr(0.006) }), cxv1alpha1.HealthDegraded},
 		{"probe failing now", with(func(o *Observation) { o.ProbeSuccess = ptr(0) }), cxv1alpha1.HealthCritical},
 		{"last hour below objective", with(func(o *Observation) { o.ErrorsLastHour = ptr(0.02) }), cxv1alpha1.HealthDegraded},

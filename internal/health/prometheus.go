@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"sort"
@@ -162,6 +163,10 @@ func (s *Source) scalar(ctx context.Context, query string) (*float64, error) {
 		return nil, nil
 	}
 	v := float64(vector[0].Value)
+	if math.IsNaN(v) {
+		// A ratio over a window holding a single sample is 0/0: no data yet.
+		return nil, nil
+	}
 	return &v, nil
 }
 

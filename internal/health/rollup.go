@@ -145,7 +145,9 @@ func RollUp(stages []string, touchpoints []Touchpoint) Journey {
 		healths = append(healths, s.Health)
 	}
 	journey.Health = Worst(healths...)
-	if weakest >= 0 {
+	// A weakest stage is only named when it hurts: among healthy stages
+	// there is none to point at.
+	if weakest >= 0 && severity(journey.Stages[weakest].Health) > severity(cxv1alpha1.HealthHealthy) {
 		journey.WeakestStage = journey.Stages[weakest].Name
 	}
 	return journey

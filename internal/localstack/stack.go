@@ -250,4 +250,3 @@ func startProcess(dir, name string, args ...string) (*exec.Cmd, func() error, er
 		return nil
 	}, nil
 }
-

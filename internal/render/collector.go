@@ -174,14 +174,17 @@ func referencedSecrets(c Collector) []string {
 func collectorLabels(c Collector) map[string]string {
 	return map[string]string{
 		NameLabel:      collectorAppName,
-		InstanceLabel:  labelValue(c.Map.Name),
 		ComponentLabel: collectorComponent,
 		JourneyLabel:   labelValue(c.Map.Name),
 	}
 }
 
+// collectorSelector selects by the journey label, not
+// app.kubernetes.io/instance, which Argo CD's label tracking claims for
+// Applications: a collector must never look like part of an Application
+// that happens to share the map's name.
 func collectorSelector(c Collector) map[string]string {
-	return map[string]string{NameLabel: collectorAppName, InstanceLabel: labelValue(c.Map.Name)}
+	return map[string]string{NameLabel: collectorAppName, JourneyLabel: labelValue(c.Map.Name)}
 }
 
 // BuildCollectorConfigMap builds the ConfigMap holding the probe

@@ -19,7 +19,6 @@ const (
 	MonitorLabel       = "cx.journeymap.dev/monitor"
 	ComponentLabel     = "app.kubernetes.io/component"
 	NameLabel          = "app.kubernetes.io/name"
-	InstanceLabel      = "app.kubernetes.io/instance"
 	collectorComponent = "collector"
 	rulesComponent     = "rules"
 	// RuleFileKey is the key of a rule ConfigMap that holds the Prometheus

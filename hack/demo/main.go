@@ -1,0 +1,239 @@
+// Command demo runs journey-operator's whole loop on this machine — a
+// control plane, the operator, Prometheus, journey-probe and a demo shop —
+// with the sample journeys, and lets you break and heal a touchpoint:
+//
+//	go run ./hack/demo                       # start; Ctrl-C stops everything
+//	go run ./hack/demo break pricing-page    # in another terminal
+//	go run ./hack/demo heal pricing-page
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/yaml"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/localstack"
+	"github.com/journeymap/journey-operator/internal/testenv"
+)
+
+const (
+	shopAddress       = "127.0.0.1:18080"
+	prometheusAddress = "127.0.0.1:19090"
+	namespace         = "default"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	exitAfter := fs.Duration("exit-after", 0, "stop by itself after this long (for scripted runs); 0 runs until Ctrl-C")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch fs.Arg(0) {
+	case "":
+		return demo(*exitAfter)
+	case "break", "heal":
+		if fs.NArg() != 2 {
+			return fmt.Errorf("usage: demo %s <touchpoint>  (pricing-page, signup or contacts-api)", fs.Arg(0))
+		}
+		return fault(fs.Arg(0), fs.Arg(1))
+	default:
+		return fmt.Errorf("unknown command %q: run without arguments to start, or use break/heal <touchpoint>", fs.Arg(0))
+	}
+}
+
+// fault flips the demo shop's fault switch of one touchpoint.
+func fault(verb, touchpoint string) error {
+	method, url := http.MethodDelete, "http://"+shopAddress+"/faults/"+touchpoint
+	if verb == "break" {
+		method, url = http.MethodPut, url+"?mode=down"
+	}
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("is the demo running (make demo)? %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s", strings.TrimSpace(string(body)))
+	}
+	fmt.Print(string(body))
+	fmt.Println("watch it: KUBECONFIG=.demo/kubeconfig bin/kubectl get journeys -o wide")
+	return nil
+}
+
+func demo(exitAfter time.Duration) error {
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		return err
+	}
+	workDir := filepath.Join(root, ".demo")
+	if err := os.RemoveAll(workDir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(workDir, 0o755); err != nil {
+		return err
+	}
+	logFile, err := os.Create(filepath.Join(workDir, "operator.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	ctrl.SetLogger(zap.New(zap.WriteTo(logFile)))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if exitAfter > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, exitAfter)
+		defer cancel()
+	}
+
+	fmt.Println("starting kube-apiserver, etcd, kube-controller-manager, Prometheus, the operator and the demo shop ...")
+	started := time.Now()
+	stack, err := localstack.Start(ctx, localstack.Options{
+		WorkDir:           workDir,
+		ScrapeInterval:    5 * time.Second,
+		HealthInterval:    5 * time.Second,
+		ShopAddress:       shopAddress,
+		PrometheusAddress: prometheusAddress,
+		Logger:            ctrl.Log,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		fmt.Println("\nstopping everything ...")
+		if err := stack.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "demo: stopping:", err)
+		}
+		fmt.Println("stopped; nothing is left running.")
+	}()
+
+	if err := applyJourneys(ctx, stack.Env.Client, root, stack.ShopURL); err != nil {
+		return err
+	}
+	fmt.Printf("up in %s.\n\n", time.Since(started).Round(time.Second))
+	fmt.Printf(`  kubectl:     export KUBECONFIG=%s
+               %s get journeys -o wide
+  Prometheus:  %s   (HTTP API, e.g. /api/v1/alerts)
+  demo shop:   %s/pricing
+  break one:   make break TOUCHPOINT=pricing-page   (or signup, contacts-api)
+  heal it:     make heal TOUCHPOINT=pricing-page
+  stop:        Ctrl-C
+
+`, stack.Kubeconfig, filepath.Join(root, "bin", "kubectl"), stack.PrometheusURL, stack.ShopURL)
+
+	return watch(ctx, stack, root)
+}
+
+// applyJourneys creates the sample personas and maps, and the demo's
+// monitors pointed at the local shop.
+func applyJourneys(ctx context.Context, c client.Client, root, shopURL string) error {
+	files, err := filepath.Glob(filepath.Join(root, "config", "samples", "*.yaml"))
+	if err != nil {
+		return err
+	}
+	var manifests []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(data, []byte("kind: TouchpointMonitor")) {
+			manifests = append(manifests, string(data))
+		}
+	}
+	monitors, err := os.ReadFile(filepath.Join(root, "config", "demo", "monitors.yaml"))
+	if err != nil {
+		return err
+	}
+	shop := strings.NewReplacer("${SHOP_URL}", shopURL, "${SHOP_ADDRESS}", strings.TrimPrefix(shopURL, "http://"))
+	manifests = append(manifests, shop.Replace(string(monitors)))
+	for _, m := range manifests {
+		for _, doc := range strings.Split(m, "\n---\n") {
+			obj := &unstructured.Unstructured{}
+			if err := yaml.Unmarshal([]byte(doc), &obj.Object); err != nil {
+				return err
+			}
+			if len(obj.Object) == 0 {
+				continue
+			}
+			obj.SetNamespace(namespace)
+			if err := c.Create(ctx, obj); err != nil {
+				return fmt.Errorf("creating %s %s: %w", obj.GetKind(), obj.GetName(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// watch prints `kubectl get journeys -o wide` whenever a journey's health,
+// score or alerts change, until the context ends.
+func watch(ctx context.Context, stack *localstack.Stack, root string) error {
+	last := ""
+	for {
+		summary, err := journeySummary(ctx, stack.Env.Client)
+		if err == nil && summary != last {
+			last = summary
+			out, _ := exec.CommandContext(ctx, filepath.Join(root, "bin", "kubectl"), "--kubeconfig", stack.Kubeconfig,
+				"get", "journeys", "-n", namespace, "-o", "wide").CombinedOutput()
+			fmt.Printf("── %s ──\n%s\n", time.Now().Format("15:04:05"), out)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+func journeySummary(ctx context.Context, c client.Client) (string, error) {
+	var maps cxv1alpha1.JourneyMapList
+	if err := c.List(ctx, &maps, client.InNamespace(namespace)); err != nil {
+		return "", err
+	}
+	var monitors cxv1alpha1.TouchpointMonitorList
+	if err := c.List(ctx, &monitors, client.InNamespace(namespace)); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, m := range maps.Items {
+		score := "-"
+		if m.Status.Score != nil {
+			score = fmt.Sprint(*m.Status.Score)
+		}
+		fmt.Fprintf(&b, "%s %s %s %d %s;", m.Name, m.Status.Health, score, m.Status.FiringAlerts, m.Status.WeakestStage)
+	}
+	for _, m := range monitors.Items {
+		fmt.Fprintf(&b, "%s %s %d;", m.Name, m.Status.Health, len(m.Status.FiringAlerts))
+	}
+	return b.String(), nil
+}
