@@ -13,6 +13,7 @@ import (
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -34,6 +35,9 @@ type config struct {
 	watchNamespaces  string
 	prometheus       health.SourceOptions
 	healthInterval   time.Duration
+	concurrency      int
+	apiQPS           float64
+	apiBurst         int
 }
 
 func parseFlags(args []string) (config, zap.Options, error) {
@@ -50,6 +54,9 @@ func parseFlags(args []string) (config, zap.Options, error) {
 	fs.StringVar(&c.prometheus.BearerTokenFile, "prometheus-bearer-token-file", "", "File holding a bearer token for the Prometheus API, read at every request.")
 	fs.StringVar(&c.prometheus.CAFile, "prometheus-ca-file", "", "PEM file of CAs to trust for an https:// Prometheus URL.")
 	fs.DurationVar(&c.healthInterval, "health-interval", 30*time.Second, "How often each touchpoint's health is read from Prometheus (with 10% jitter).")
+	fs.IntVar(&c.concurrency, "max-concurrent-reconciles", 4, "Objects of one kind reconciled at the same time.")
+	fs.Float64Var(&c.apiQPS, "kube-api-qps", 50, "Steady rate of requests to the apiserver.")
+	fs.IntVar(&c.apiBurst, "kube-api-burst", 100, "Burst of requests to the apiserver above --kube-api-qps.")
 	opts := zap.Options{}
 	opts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -78,7 +85,12 @@ func run(ctx context.Context, c config) error {
 	if c.secureMetrics {
 		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	restConfig, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("no kubeconfig or in-cluster config: %w", err)
+	}
+	restConfig.QPS, restConfig.Burst = float32(c.apiQPS), c.apiBurst
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                  scheme.New(),
 		Metrics:                 metrics,
 		HealthProbeBindAddress:  c.probeAddr,
@@ -89,6 +101,7 @@ func run(ctx context.Context, c config) error {
 		// the lease expires.
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         controller.CacheOptions(strings.Split(c.watchNamespaces, ",")),
+		Controller:                    ctrlconfig.Controller{MaxConcurrentReconciles: c.concurrency},
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
