@@ -41,13 +41,7 @@ func setMapRulesFailed(m *cxv1alpha1.JourneyMap, err error) {
 }
 
 func setMapRulesApplied(m *cxv1alpha1.JourneyMap, kind cxv1alpha1.RulesKind, name string) {
-	reason, message := cxv1alpha1.PrometheusRuleAppliedReason, "roll-up rules applied as PrometheusRule "+name
-	if kind == cxv1alpha1.RulesKindConfigMap {
-		reason, message = cxv1alpha1.RuleConfigMapAppliedReason,
-			"Prometheus Operator is not installed: roll-up rules applied as a Prometheus rule file in ConfigMap "+name
-	}
-	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.RulesReadyCondition, metav1.ConditionTrue, reason, message)
-	m.Status.Rules = &cxv1alpha1.RulesStatus{Kind: kind, Name: name}
+	m.Status.Rules = setRulesReady(&m.Status.Conditions, m.Generation, kind, name, "roll-up rules")
 }
 
 // setCoverage counts the monitored touchpoints and names the moments of

@@ -25,6 +25,18 @@ func setCondition(conditions *[]metav1.Condition, generation int64, conditionTyp
 	})
 }
 
+// setRulesReady marks rules applied in the form the cluster supports and
+// returns the status that names them; what says whose rules they are.
+func setRulesReady(conditions *[]metav1.Condition, generation int64, kind cxv1alpha1.RulesKind, name, what string) *cxv1alpha1.RulesStatus {
+	reason, message := cxv1alpha1.PrometheusRuleAppliedReason, what+" applied as PrometheusRule "+name
+	if kind == cxv1alpha1.RulesKindConfigMap {
+		reason, message = cxv1alpha1.RuleConfigMapAppliedReason,
+			"Prometheus Operator is not installed: "+what+" applied as a Prometheus rule file in ConfigMap "+name
+	}
+	setCondition(conditions, generation, cxv1alpha1.RulesReadyCondition, metav1.ConditionTrue, reason, message)
+	return &cxv1alpha1.RulesStatus{Kind: kind, Name: name}
+}
+
 // summarizeReady sets Ready from the kind's specific conditions: True when
 // all are True, else False with the reason and message of the first that is
 // not, in the order given. A Stalled condition wins over all of them.

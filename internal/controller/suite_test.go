@@ -155,24 +155,6 @@ type roundTripperFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// eventually polls check until it returns nil, failing the test with the
-// last error after timeout. The deadline is generous: these machines are
-// small and busy, and the test asserts outcomes, not speed.
-func eventually(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still not true after %s: %v", timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 const convergeTimeout = 60 * time.Second
 
 func newNamespace(t *testing.T, c client.Client) string {
@@ -221,6 +203,9 @@ func createSamples(t *testing.T, c client.Client, ns string) {
 		create(t, c, ns, string(data))
 	}
 }
+
+// eventually is testenv.Eventually, the one polling helper of every suite.
+var eventually = testenv.Eventually
 
 func get[T client.Object](t *testing.T, c client.Client, ns, name string, obj T) (T, error) {
 	t.Helper()

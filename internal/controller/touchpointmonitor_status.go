@@ -43,13 +43,7 @@ func setRulesFailed(m *cxv1alpha1.TouchpointMonitor, err error) {
 }
 
 func setRulesApplied(m *cxv1alpha1.TouchpointMonitor, kind cxv1alpha1.RulesKind, name string) {
-	reason, message := cxv1alpha1.PrometheusRuleAppliedReason, "rules applied as PrometheusRule "+name
-	if kind == cxv1alpha1.RulesKindConfigMap {
-		reason, message = cxv1alpha1.RuleConfigMapAppliedReason,
-			"Prometheus Operator is not installed: rules applied as a Prometheus rule file in ConfigMap "+name
-	}
-	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.RulesReadyCondition, metav1.ConditionTrue, reason, message)
-	m.Status.Rules = &cxv1alpha1.RulesStatus{Kind: kind, Name: name}
+	m.Status.Rules = setRulesReady(&m.Status.Conditions, m.Generation, kind, name, "rules")
 }
 
 // summarizeMonitor sets Ready, the default health, and observedGeneration

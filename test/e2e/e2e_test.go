@@ -21,6 +21,7 @@ import (
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/demoshop"
 	"github.com/journeymap/journey-operator/internal/localstack"
+	"github.com/journeymap/journey-operator/internal/testenv"
 )
 
 // The journey under test, with windows and intervals shortened through the
@@ -265,20 +266,14 @@ func hasCondition(conditions []metav1.Condition, conditionType, status string) e
 	return fmt.Errorf("no %s condition", conditionType)
 }
 
-// waitFor polls check every half second; the deadlines are generous because
-// the test asserts what happens, and reports how fast, rather than failing
-// on a busy machine.
+// waitFor polls check; the deadlines are generous because the test asserts
+// what happens, and reports how fast, rather than failing on a busy machine.
 func waitFor(t *testing.T, _ client.Client, timeout time.Duration, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
+	testenv.Eventually(t, timeout, func() error {
+		if err := check(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not true after %s: %v", what, timeout, err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+		return nil
+	})
 }

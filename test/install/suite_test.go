@@ -331,23 +331,8 @@ metadata:
 	}
 }
 
-// eventually polls check until it returns nil, failing the test with the
-// last error after timeout. Deadlines are generous: the machines are small
-// and busy, and the tests assert outcomes, not speed.
-func eventually(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still not true after %s: %v", timeout, err)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
+// eventually is testenv.Eventually, the one polling helper of every suite.
+var eventually = testenv.Eventually
 
 const convergeTimeout = 2 * time.Minute
 
