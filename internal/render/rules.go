@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,6 +130,12 @@ func WindowsFor(objectiveWindow string) (Windows, error) {
 	return w, nil
 }
 
+// exhaustedAfter is how long the whole budget lasts at a burn rate.
+func (w Windows) exhaustedAfter(burnRate float64) string {
+	objective, _ := model.ParseDuration(w.Objective)
+	return model.Duration(time.Duration(float64(objective) / burnRate).Round(time.Minute)).String()
+}
+
 func scaleDuration(d time.Duration, scale float64) model.Duration {
 	return model.Duration(time.Duration(float64(d) * scale).Round(time.Minute))
 }
@@ -234,10 +241,13 @@ func (b TouchpointBinding) errorRatioExpr(sli, window string) string {
 	}
 	metric := b.Monitor.Spec.Metric
 	total := fmt.Sprintf("sum(%s)", withWindow(metric.TotalQuery, window))
+	// A series such as code="500" or result="paid" exists only after its
+	// first event, and not at all in a fresh process: "or 0 * total" keeps
+	// the ratio defined instead of silently empty.
 	if metric.ErrorsQuery != "" {
-		return fmt.Sprintf("sum(%s) / %s", withWindow(metric.ErrorsQuery, window), total)
+		return fmt.Sprintf("(sum(%s) or 0 * %s) / %s", withWindow(metric.ErrorsQuery, window), total, total)
 	}
-	return fmt.Sprintf("1 - (sum(%s) / %s)", withWindow(metric.GoodQuery, window), total)
+	return fmt.Sprintf("1 - ((sum(%s) or 0 * %s) / %s)", withWindow(metric.GoodQuery, window), total, total)
 }
 
 func withWindow(query, window string) string {
@@ -283,12 +293,16 @@ func (b TouchpointBinding) ticketSeverity() string {
 func (b TouchpointBinding) burnRateRules(sli string, budget float64, windows Windows) []monitoringv1.Rule {
 	var rules []monitoringv1.Rule
 	for _, page := range []bool{true, false} {
-		var conditions []string
-		hold := ""
+		var conditions, longWindows []string
+		hold, fastest := "", 0.0
 		for _, tier := range windows.Tiers {
 			if tier.Page != page {
 				continue
 			}
+			if !slices.Contains(longWindows, tier.Long) {
+				longWindows = append(longWindows, tier.Long)
+			}
+			fastest = max(fastest, tier.Factor)
 			threshold := formatFloat(tier.Factor * budget)
 			conditions = append(conditions, fmt.Sprintf("(%s%s%s > %s and %s%s%s > %s)",
 				TouchpointErrorsRecord, tier.Long, b.recordSelector(sli), threshold,
@@ -302,14 +316,15 @@ func (b TouchpointBinding) burnRateRules(sli string, budget float64, windows Win
 		if hold != "" {
 			rule.For = ptrDuration(hold)
 		}
+		// $value is the long-window error ratio of the first tier that fires.
+		detail := fmt.Sprintf("at this rate its whole %s error budget is gone in %s; {{ $value | humanizePercentage }} of attempts failed over the last %s.",
+			windows.Objective, windows.exhaustedAfter(fastest), strings.Join(longWindows, " or "))
 		if page {
 			rule.Labels = b.alertLabels(sli, b.PageSeverity())
-			rule.Annotations = b.annotations("fails customers fast",
-				fmt.Sprintf("burns its %s error budget fast: at this rate it is gone within days; {{ $value | humanizePercentage }} of attempts fail.", windows.Objective))
+			rule.Annotations = b.annotations("fails customers fast", "burns its error budget fast: "+detail)
 		} else {
 			rule.Labels = b.alertLabels(sli, b.ticketSeverity())
-			rule.Annotations = b.annotations("fails customers more often than its objective allows",
-				fmt.Sprintf("burns its %s error budget faster than it can afford; {{ $value | humanizePercentage }} of attempts fail.", windows.Objective))
+			rule.Annotations = b.annotations("fails customers more often than its objective allows", "burns its error budget faster than it can afford: "+detail)
 		}
 		rules = append(rules, rule)
 	}
