@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -209,6 +210,25 @@ func TestReferencesInAnyOrder(t *testing.T) {
 	})
 	create(t, c, ns, persona)
 	eventually(t, convergeTimeout, func() error { return mapReady(t, c, ns, "checkout-journey") })
+
+	// The monitor's way from waiting to working is told in events, once
+	// per transition.
+	eventually(t, convergeTimeout, func() error {
+		var events eventsv1.EventList
+		if err := c.List(context.Background(), &events, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		seen := map[string]int{}
+		for _, e := range events.Items {
+			if e.Regarding.Kind == "TouchpointMonitor" && e.Regarding.Name == "cart" {
+				seen[e.Type+"/"+e.Reason]++
+			}
+		}
+		if seen["Warning/"+cxv1alpha1.JourneyMapNotFoundReason] != 1 || seen["Normal/"+cxv1alpha1.SucceededReason] != 1 {
+			return fmt.Errorf("events of the monitor: %v", seen)
+		}
+		return nil
+	})
 	eventually(t, convergeTimeout, func() error {
 		p, err := get(t, c, ns, "shopper", &cxv1alpha1.Persona{})
 		if err != nil {
