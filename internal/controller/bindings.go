@@ -43,7 +43,7 @@ func monitorOwners(monitors []cxv1alpha1.TouchpointMonitor) map[string]string {
 // activeBindings are the monitors of a map that the map's collector and
 // roll-up use: bound to a touchpoint of the map, in charge of it, and
 // valid. One bad monitor is left out without holding up the others.
-func activeBindings(journey *cxv1alpha1.JourneyMap, monitors []cxv1alpha1.TouchpointMonitor) []render.TouchpointBinding {
+func activeBindings(journey *cxv1alpha1.JourneyMap, monitors []cxv1alpha1.TouchpointMonitor, valid *validity) []render.TouchpointBinding {
 	owners := monitorOwners(monitors)
 	var bindings []render.TouchpointBinding
 	for i := range monitors {
@@ -52,7 +52,7 @@ func activeBindings(journey *cxv1alpha1.JourneyMap, monitors []cxv1alpha1.Touchp
 			continue
 		}
 		b, ok := render.Resolve(m, journey)
-		if !ok || render.Validate(b) != nil {
+		if !ok || valid.validate(b) != nil {
 			continue
 		}
 		bindings = append(bindings, b)

@@ -39,6 +39,8 @@ type JourneyMapReconciler struct {
 	Health *health.Source
 	// HealthInterval is how often it is read again, with jitter.
 	HealthInterval time.Duration
+	// Validity caches spec validation per monitor generation.
+	Validity *validity
 
 	requeueAll chan event.GenericEvent
 }
@@ -114,7 +116,7 @@ func (r *JourneyMapReconciler) gatherMonitors(ctx context.Context, s *mapScope) 
 		return err
 	}
 	s.monitors = monitors
-	s.bindings = activeBindings(s.journey, monitors)
+	s.bindings = activeBindings(s.journey, monitors, r.Validity)
 	setCoverage(s.journey, s.bindings)
 	return nil
 }

@@ -45,13 +45,14 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 	if opts.HealthInterval == 0 {
 		opts.HealthInterval = 30 * time.Second
 	}
+	valid := &validity{}
 	monitors := &TouchpointMonitorReconciler{Client: mgr.GetClient(), Applier: applier, PrometheusOperator: prometheusOperator, Events: events,
-		Health: opts.Health, HealthInterval: opts.HealthInterval}
+		Health: opts.Health, HealthInterval: opts.HealthInterval, Validity: valid}
 	if err := monitors.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("TouchpointMonitor controller: %w", err)
 	}
 	maps := &JourneyMapReconciler{Client: mgr.GetClient(), Applier: applier, PrometheusOperator: prometheusOperator, Events: events, ProbeImage: opts.ProbeImage,
-		Health: opts.Health, HealthInterval: opts.HealthInterval}
+		Health: opts.Health, HealthInterval: opts.HealthInterval, Validity: valid}
 	if err := maps.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("JourneyMap controller: %w", err)
 	}

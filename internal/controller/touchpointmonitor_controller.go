@@ -39,6 +39,8 @@ type TouchpointMonitorReconciler struct {
 	Health *health.Source
 	// HealthInterval is how often health is read again, with jitter.
 	HealthInterval time.Duration
+	// Validity caches spec validation per monitor generation.
+	Validity *validity
 
 	requeueAll chan event.GenericEvent
 }
@@ -61,6 +63,9 @@ type monitorScope struct {
 func (r *TouchpointMonitorReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &cxv1alpha1.TouchpointMonitor{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Validity.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	before := obj.DeepCopy()
@@ -129,7 +134,7 @@ func (r *TouchpointMonitorReconciler) resolveTouchpoint(ctx context.Context, s *
 // would refuse or a metric query that is not PromQL. Retrying cannot help,
 // so the error is terminal until the spec changes.
 func (r *TouchpointMonitorReconciler) validateSpec(ctx context.Context, s *monitorScope) (bool, error) {
-	if err := render.Validate(s.binding); err != nil {
+	if err := r.Validity.validate(s.binding); err != nil {
 		setStalled(s.monitor, err.Error())
 		return false, errors.Join(r.removeRules(ctx, s.monitor), reconcile.TerminalError(err))
 	}
