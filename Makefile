@@ -101,6 +101,12 @@ verify: generate manifests ## Regenerate everything and fail if anything generat
 test: tools verify ## Run every test against a real kube-apiserver and etcd built into bin/.
 	go test -count=1 ./... -timeout 30m
 
+BENCH_FLAGS ?=
+
+.PHONY: bench
+bench: tools ## Measure converge rate, steady-state writes, churn latency, memory and drift repair at 10x10, 50x20 and 100x50; writes docs/benchmarks.md.
+	go run ./test/bench --out=docs/benchmarks.md $(BENCH_FLAGS)
+
 ##@ Build and run
 
 .PHONY: build

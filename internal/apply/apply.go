@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -98,7 +99,9 @@ func (a *Applier) upToDate(ctx context.Context, key objectKey, hash string) bool
 	if !ok || last.intentHash != hash {
 		return false
 	}
-	current := &unstructured.Unstructured{}
+	// Metadata is all the comparison needs; reading it keeps the manager's
+	// cache of children to metadata, not whole rule files and configs.
+	current := &metav1.PartialObjectMetadata{}
 	current.SetGroupVersionKind(key.gvk)
 	if err := a.Reader.Get(ctx, client.ObjectKey{Namespace: key.namespace, Name: key.name}, current); err != nil {
 		return false

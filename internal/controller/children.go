@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -64,7 +65,15 @@ func deleteRules(ctx context.Context, applier *apply.Applier, rules cxv1alpha1.R
 // kind so that each moves its children over.
 func switchToPrometheusOperator(ctx context.Context, c controller.Controller, mgr manager.Manager, requeue chan<- event.GenericEvent, list ctrl.ObjectList, owner ctrl.Object, owned ...ctrl.Object) error {
 	for _, kind := range owned {
-		if err := c.Watch(source.Kind(mgr.GetCache(), kind,
+		// Metadata only, as with Owns(..., builder.OnlyMetadata): an owner
+		// reference is all the watch needs.
+		gvk, err := apiutil.GVKForObject(kind, mgr.GetScheme())
+		if err != nil {
+			return err
+		}
+		metadata := &metav1.PartialObjectMetadata{}
+		metadata.SetGroupVersionKind(gvk)
+		if err := c.Watch(source.Kind[ctrl.Object](mgr.GetCache(), metadata,
 			handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), owner, handler.OnlyControllerOwner()))); err != nil {
 			return err
 		}

@@ -8,7 +8,11 @@ import (
 )
 
 // eventRecorder emits an event when an object's Ready condition changes,
-// and only then: a steady state emits nothing.
+// and only then: a steady state emits nothing. An object whose first state
+// is Ready is not announced: its status says so, and a GitOps sync of
+// thousands of monitors would otherwise add one event write per object,
+// a third of the writes of a cold start (docs/benchmarks.md). A first
+// state that is not Ready is a problem worth a Warning.
 type eventRecorder struct {
 	events.EventRecorder
 }
@@ -22,7 +26,10 @@ func (e eventRecorder) readyTransition(_ runtime.Object, obj runtime.Object, bef
 		return
 	}
 	was := meta.FindStatusCondition(before, "Ready")
-	if was != nil && was.Status == now.Status && was.Reason == now.Reason {
+	switch {
+	case was == nil && now.Status == metav1.ConditionTrue:
+		return
+	case was != nil && was.Status == now.Status && was.Reason == now.Reason:
 		return
 	}
 	eventType := "Normal"

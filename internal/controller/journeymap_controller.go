@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -210,14 +211,14 @@ func (r *JourneyMapReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.requeueAll = make(chan event.GenericEvent)
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&cxv1alpha1.JourneyMap{}).
-		Owns(&corev1.ConfigMap{}).
-		Owns(&corev1.Service{}).
-		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
+		Owns(&corev1.Service{}, builder.OnlyMetadata).
+		Owns(&appsv1.Deployment{}, builder.OnlyMetadata).
 		Watches(&cxv1alpha1.Persona{}, handler.EnqueueRequestsFromMapFunc(r.mapsOfPersona)).
 		Watches(&cxv1alpha1.TouchpointMonitor{}, handler.EnqueueRequestsFromMapFunc(mapOfMonitor)).
 		WatchesRawSource(source.Channel(r.requeueAll, &handler.EnqueueRequestForObject{}))
 	if r.PrometheusOperator.Installed() {
-		b = b.Owns(&monitoringv1.PrometheusRule{}).Owns(&monitoringv1.ServiceMonitor{})
+		b = b.Owns(&monitoringv1.PrometheusRule{}, builder.OnlyMetadata).Owns(&monitoringv1.ServiceMonitor{}, builder.OnlyMetadata)
 	}
 	c, err := b.Build(r)
 	if err != nil {

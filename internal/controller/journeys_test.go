@@ -293,6 +293,24 @@ func TestTouchpointMistakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, convergeTimeout, func() error { return monitorReady(t, c, ns, "cart-again") })
+
+	// So does the monitor in charge moving to another touchpoint: the
+	// refused one is requeued although nothing about it changed.
+	create(t, c, ns, monitorYAML("cart-third", "cart"))
+	eventually(t, convergeTimeout, func() error {
+		m, err := get(t, c, ns, "cart-third", &cxv1alpha1.TouchpointMonitor{})
+		if err != nil {
+			return err
+		}
+		return conditionIs(m.Status.Conditions, cxv1alpha1.ReadyCondition, "False", cxv1alpha1.DuplicateMonitorReason)
+	})
+	owner, _ := get(t, c, ns, "cart-again", &cxv1alpha1.TouchpointMonitor{})
+	owner.Spec.Touchpoint = "payment"
+	if err := c.Update(context.Background(), owner); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, convergeTimeout, func() error { return monitorReady(t, c, ns, "cart-third") })
+	eventually(t, convergeTimeout, func() error { return monitorReady(t, c, ns, "cart-again") })
 }
 
 // TestOneInvalidMonitorDegradesOnlyItself binds ten monitors to a map, one

@@ -91,9 +91,9 @@ func ProbeConfig(c Collector) probe.Config {
 
 // durationOr applies the API's documented default to a duration the
 // apiserver would have defaulted, for objects built in memory.
-func durationOr(d metav1.Duration, fallback time.Duration) metav1.Duration {
-	if d.Duration > 0 {
-		return d
+func durationOr(d *metav1.Duration, fallback time.Duration) metav1.Duration {
+	if d != nil && d.Duration > 0 {
+		return *d
 	}
 	return metav1.Duration{Duration: fallback}
 }

@@ -1,0 +1,140 @@
+// Command bench measures how journey-operator scales: how fast it
+// converges compared with what the apiserver can take, how quiet it is in
+// steady state, how fast it follows spec changes, what it costs in memory
+// per touchpoint, and how it restores deleted children. Every figure is
+// measured in one run, next to its reference, because these machines are
+// noisy: ratios travel, absolute numbers do not.
+//
+//	go run ./test/bench [--scales=10x10,50x20,100x50] [--steady=5m] [--churn=1m] [--out=docs/benchmarks.md]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+)
+
+type options struct {
+	scales          []scale
+	steady          time.Duration
+	steadyAtLargest time.Duration
+	churn           time.Duration
+	churnRate       int
+	out             string
+	concurrency     int
+	qps             float64
+	burst           int
+	cpuProfile      string
+}
+
+type scale struct{ maps, touchpoints int }
+
+func (s scale) String() string { return fmt.Sprintf("%dx%d", s.maps, s.touchpoints) }
+
+func (s scale) monitors() int { return s.maps * s.touchpoints }
+
+func main() {
+	opts, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	ctrl.SetLogger(logr.Discard())
+	if opts.cpuProfile != "" {
+		stop, err := startCPUProfile(opts.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		defer stop()
+	}
+	started := time.Now()
+	report, err := run(context.Background(), opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	report.wall = time.Since(started)
+	table := report.markdown(opts)
+	fmt.Println(table)
+	if opts.out != "" {
+		if err := writeReport(opts.out, table); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	scales := fs.String("scales", "10x10,50x20,100x50", "maps × touchpoints per map, comma-separated; each touchpoint has a TouchpointMonitor")
+	fs.DurationVar(&o.steady, "steady", time.Minute, "steady-state window at every scale but the largest")
+	fs.DurationVar(&o.steadyAtLargest, "steady-largest", 5*time.Minute, "steady-state window at the largest scale")
+	fs.DurationVar(&o.churn, "churn", time.Minute, "how long spec updates are made")
+	fs.IntVar(&o.churnRate, "churn-rate", 10, "spec updates per second")
+	fs.StringVar(&o.out, "out", "", "also write the report as Markdown to this file")
+	fs.IntVar(&o.concurrency, "max-concurrent-reconciles", 4, "the manager's setting, as --max-concurrent-reconciles")
+	fs.Float64Var(&o.qps, "kube-api-qps", 50, "the manager's setting, as --kube-api-qps")
+	fs.IntVar(&o.burst, "kube-api-burst", 100, "the manager's setting, as --kube-api-burst")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the benchmark process, manager included, to this file")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	for _, s := range strings.Split(*scales, ",") {
+		var sc scale
+		if _, err := fmt.Sscanf(strings.TrimSpace(s), "%dx%d", &sc.maps, &sc.touchpoints); err != nil || sc.maps < 1 || sc.touchpoints < 1 {
+			return o, fmt.Errorf("--scales: %q is not MAPSxTOUCHPOINTS", s)
+		}
+		o.scales = append(o.scales, sc)
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, opts options) (*report, error) {
+	r := &report{cpus: runtime.NumCPU(), goVersion: runtime.Version(), date: time.Now().UTC().Format("2006-01-02")}
+	for i, sc := range opts.scales {
+		steady := opts.steady
+		if i == len(opts.scales)-1 {
+			steady = opts.steadyAtLargest
+		}
+		fmt.Fprintf(os.Stderr, "== %s: %d maps, %d monitors\n", sc, sc.maps, sc.monitors())
+		res, err := measureScale(ctx, opts, sc, steady)
+		if err != nil {
+			return nil, fmt.Errorf("scale %s: %w", sc, err)
+		}
+		r.results = append(r.results, res)
+	}
+	return r, nil
+}
+
+func writeReport(path, table string) error {
+	doc, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return os.WriteFile(path, []byte(spliceReport(string(doc), table)), 0o644)
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}

@@ -1,0 +1,639 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/controller"
+	"github.com/journeymap/journey-operator/internal/render"
+	"github.com/journeymap/journey-operator/internal/scheme"
+	"github.com/journeymap/journey-operator/internal/testenv"
+)
+
+const namespace = "bench"
+
+// result holds the figures of one scale.
+type result struct {
+	scale scale
+
+	children       int
+	rawRate        float64 // children/s the apiserver takes from parallel unthrottled clients
+	converge       time.Duration
+	childRate      float64 // children/s while the operator converges
+	convergeWrites []string
+	steadyWindow   time.Duration
+	steadyWrites   []string
+	churnUpdates   int
+	churnP50       time.Duration
+	churnP99       time.Duration
+	heapIdle       uint64 // manager heap with nothing to reconcile
+	heapConverged  uint64 // manager heap after convergence
+	driftDeleted   int
+	driftRestore   time.Duration
+	driftWrites    int
+}
+
+func measureScale(ctx context.Context, opts options, sc scale, steady time.Duration) (*result, error) {
+	res := &result{scale: sc, steadyWindow: steady}
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	env, err := testenv.Start(testenv.Options{ExtraCRDPaths: testenv.MonitoringCRDs(root)})
+	if err != nil {
+		return nil, err
+	}
+	defer env.Stop()
+	fast := rest.CopyConfig(env.Config)
+	fast.QPS, fast.Burst = -1, 0 // unthrottled: the physical limit
+	c, err := client.NewWithWatch(fast, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		return nil, err
+	}
+	for _, ns := range []string{namespace, "raw", "warmup"} {
+		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			return nil, err
+		}
+	}
+	journeys := buildJourneys(sc)
+	res.children = sc.monitors() + 5*sc.maps
+
+	step(sc, "raw create rate of the children's kinds and sizes")
+	if res.rawRate, err = rawCreateRate(ctx, c, journeys); err != nil {
+		return nil, err
+	}
+
+	writes := &writeCounter{}
+	heapBefore := heapInUse()
+	mgrCtx, stopManager := context.WithCancel(ctx)
+	defer stopManager()
+	syncPeriod := max(steady/2, 30*time.Second)
+	if err := startManager(mgrCtx, env, opts, writes, syncPeriod); err != nil {
+		return nil, err
+	}
+	time.Sleep(2 * time.Second) // caches synced, nothing to do yet
+	res.heapIdle = heapInUse() - heapBefore
+
+	step(sc, "cold converge")
+	writesBefore := writes.snapshot()
+	start := time.Now()
+	if err := createAll(ctx, c, journeys.objects()); err != nil {
+		return nil, err
+	}
+	if err := waitConverged(ctx, c, sc); err != nil {
+		return nil, err
+	}
+	res.converge = time.Since(start)
+	res.childRate = float64(res.children) / res.converge.Seconds()
+	writes.waitQuiet(3 * time.Second)
+	res.convergeWrites = writes.since(writesBefore)
+	res.heapConverged = heapInUse() - heapBefore
+
+	step(sc, fmt.Sprintf("steady state for %s", steady))
+	writes.waitQuiet(3 * time.Second)
+	before := writes.snapshot()
+	time.Sleep(steady)
+	res.steadyWrites = writes.since(before)
+
+	step(sc, fmt.Sprintf("churn: %d spec updates/s for %s", opts.churnRate, opts.churn))
+	if res.churnUpdates, res.churnP50, res.churnP99, err = churn(ctx, c, sc, opts.churnRate, opts.churn); err != nil {
+		return nil, err
+	}
+	if err := waitConverged(ctx, c, sc); err != nil {
+		return nil, err
+	}
+
+	step(sc, "drift: delete 1% of the children")
+	writes.waitQuiet(3 * time.Second)
+	if res.driftDeleted, res.driftRestore, res.driftWrites, err = drift(ctx, c, writes); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func step(sc scale, what string) {
+	fmt.Fprintf(os.Stderr, "   %s %s: %s\n", time.Now().Format("15:04:05"), sc, what)
+}
+
+// heapInUse is the live heap after a collection. The manager runs in this
+// process, so this is its heap plus the benchmark's own, which holds
+// nothing large between measurements; kube-apiserver and etcd are separate
+// processes and do not count.
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+func startManager(ctx context.Context, env *testenv.Env, opts options, writes *writeCounter, syncPeriod time.Duration) error {
+	cfg := rest.CopyConfig(env.Config)
+	cfg.QPS, cfg.Burst = float32(opts.qps), opts.burst
+	cfg.WrapTransport = writes.wrap
+	cacheOpts := controller.CacheOptions(nil)
+	cacheOpts.SyncPeriod = ptr.To(syncPeriod)
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme.New(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Cache:                  cacheOpts,
+		Controller:             config.Controller{MaxConcurrentReconciles: opts.concurrency, SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		return err
+	}
+	if err := controller.SetupWithManager(ctx, mgr, controller.Options{ProbeImage: "journey-probe:bench"}); err != nil {
+		return err
+	}
+	go func() { _ = mgr.Start(ctx) }()
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		return fmt.Errorf("the manager's caches did not sync")
+	}
+	return nil
+}
+
+// journeys are the objects of one scale.
+type journeys struct {
+	personas []*cxv1alpha1.Persona
+	maps     []*cxv1alpha1.JourneyMap
+	monitors []*cxv1alpha1.TouchpointMonitor
+}
+
+func (j journeys) objects() []client.Object {
+	var out []client.Object
+	for _, p := range j.personas {
+		out = append(out, p.DeepCopy())
+	}
+	for _, m := range j.maps {
+		out = append(out, m.DeepCopy())
+	}
+	for _, m := range j.monitors {
+		out = append(out, m.DeepCopy())
+	}
+	return out
+}
+
+// buildJourneys makes maps of realistic size: four stages, touchpoints
+// spread over them, each with an HTTP probe and a latency objective.
+func buildJourneys(sc scale) journeys {
+	var j journeys
+	stages := []string{"awareness", "consideration", "purchase", "onboarding"}
+	for m := range sc.maps {
+		persona := &cxv1alpha1.Persona{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("persona-%03d", m), Namespace: namespace},
+			Spec:       cxv1alpha1.PersonaSpec{DisplayName: fmt.Sprintf("Persona %d", m), Goals: []string{"Automate lead nurturing"}},
+		}
+		journey := &cxv1alpha1.JourneyMap{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("journey-%03d", m), Namespace: namespace},
+			Spec: cxv1alpha1.JourneyMapSpec{
+				PersonaRef: cxv1alpha1.LocalObjectReference{Name: persona.Name},
+				Goal:       "Start a trial and send a first campaign",
+				Owner:      "growth",
+			},
+		}
+		for _, s := range stages {
+			journey.Spec.Stages = append(journey.Spec.Stages, cxv1alpha1.Stage{
+				Name: s, CustomerGoal: "Get through " + s, Emotion: 1, PainPoints: []string{"Too many steps"},
+			})
+		}
+		for t := range sc.touchpoints {
+			name := fmt.Sprintf("touchpoint-%03d", t)
+			stage := &journey.Spec.Stages[t%len(stages)]
+			stage.Touchpoints = append(stage.Touchpoints, cxv1alpha1.Touchpoint{
+				Name: name, Channel: cxv1alpha1.ChannelWeb, Criticality: cxv1alpha1.CriticalityHigh, Owner: "web-platform",
+			})
+			j.monitors = append(j.monitors, &cxv1alpha1.TouchpointMonitor{
+				ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%s", journey.Name, name), Namespace: namespace},
+				Spec: cxv1alpha1.TouchpointMonitorSpec{
+					JourneyMapRef: cxv1alpha1.LocalObjectReference{Name: journey.Name},
+					Touchpoint:    name,
+					Probe: &cxv1alpha1.ProbeSpec{HTTP: &cxv1alpha1.HTTPProbe{HTTPRequest: cxv1alpha1.HTTPRequest{
+						URL: fmt.Sprintf("https://app.example.com/%s/%s", journey.Name, name), ExpectedStatus: []int32{200}, BodyContains: []string{"Starter"},
+					}}},
+					Objectives: cxv1alpha1.Objectives{Availability: "99.5", Window: "28d",
+						Latency: &cxv1alpha1.LatencyObjective{Threshold: metav1.Duration{Duration: 800 * time.Millisecond}}},
+				},
+			})
+		}
+		j.personas = append(j.personas, persona)
+		j.maps = append(j.maps, journey)
+	}
+	return j
+}
+
+// rawCreateRate creates, with 16 parallel unthrottled clients, the very
+// children the operator would write for these journeys, as the operator
+// renders them, in a scratch namespace: the rate the apiserver and etcd of
+// this machine take for objects of those kinds and sizes.
+func rawCreateRate(ctx context.Context, c client.Client, j journeys) (float64, error) {
+	s := scheme.New()
+	var children []client.Object
+	byMap := map[string][]render.TouchpointBinding{}
+	for _, m := range j.monitors {
+		journey := findMap(j.maps, m.Spec.JourneyMapRef.Name)
+		b, _ := render.Resolve(m, journey)
+		byMap[journey.Name] = append(byMap[journey.Name], b)
+		rules, err := render.MonitorRules(b)
+		if err != nil {
+			return 0, err
+		}
+		rule, err := render.BuildPrometheusRule(rules, s)
+		if err != nil {
+			return 0, err
+		}
+		children = append(children, rule)
+	}
+	for _, journey := range j.maps {
+		collector := render.Collector{Map: journey, Probed: byMap[journey.Name], Image: "journey-probe:bench", ServiceMonitor: true}
+		cm, err1 := render.BuildCollectorConfigMap(collector, s)
+		dep, err2 := render.BuildCollectorDeployment(collector, s)
+		svc, err3 := render.BuildCollectorService(collector, s)
+		sm, err4 := render.BuildServiceMonitor(collector, s)
+		rules, err5 := render.JourneyRules(journey, byMap[journey.Name])
+		if err := firstError(err1, err2, err3, err4, err5); err != nil {
+			return 0, err
+		}
+		rule, err := render.BuildPrometheusRule(rules, s)
+		if err != nil {
+			return 0, err
+		}
+		children = append(children, cm, dep, svc, sm, rule)
+	}
+	for _, child := range children {
+		child.SetNamespace("raw")
+		child.SetOwnerReferences(nil)
+	}
+	// The first writes of a kind to a fresh apiserver are slow (new
+	// storage, watch caches, OpenAPI of just-installed CRDs); warm every
+	// kind up first so the rate is that of a running cluster.
+	var warmup []client.Object
+	for _, child := range children[len(children)-5:] { // a map's five kinds
+
+		w := child.DeepCopyObject().(client.Object)
+		w.SetNamespace("warmup")
+		warmup = append(warmup, w)
+	}
+	if err := createAll(ctx, c, warmup); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	if err := createAll(ctx, c, children); err != nil {
+		return 0, err
+	}
+	return float64(len(children)) / time.Since(start).Seconds(), nil
+}
+
+func findMap(maps []*cxv1alpha1.JourneyMap, name string) *cxv1alpha1.JourneyMap {
+	for _, m := range maps {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// createAll creates objects with 16 parallel workers.
+func createAll(ctx context.Context, c client.Client, objs []client.Object) error {
+	work := make(chan client.Object)
+	errs := make(chan error, 16)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for obj := range work {
+				if err := c.Create(ctx, obj); err != nil {
+					select {
+					case errs <- fmt.Errorf("creating %T %s: %w", obj, obj.GetName(), err):
+					default:
+					}
+				}
+			}
+		}()
+	}
+	for _, obj := range objs {
+		work <- obj
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+// waitConverged polls until every child exists and every journey object
+// has observed its generation and is Ready.
+func waitConverged(ctx context.Context, c client.Client, sc scale) error {
+	deadline := time.Now().Add(20 * time.Minute)
+	interval := time.Duration(1+sc.monitors()/1000) * time.Second
+	for {
+		pending, err := notConverged(ctx, c, sc)
+		if err != nil {
+			return err
+		}
+		if pending == "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not converged after 20 minutes: %s", pending)
+		}
+		time.Sleep(interval)
+	}
+}
+
+func notConverged(ctx context.Context, c client.Client, sc scale) (string, error) {
+	in := client.InNamespace(namespace)
+	var monitors cxv1alpha1.TouchpointMonitorList
+	if err := c.List(ctx, &monitors, in); err != nil {
+		return "", err
+	}
+	notReady := 0
+	for _, m := range monitors.Items {
+		if m.Status.ObservedGeneration != m.Generation || !meta.IsStatusConditionTrue(m.Status.Conditions, cxv1alpha1.ReadyCondition) {
+			notReady++
+		}
+	}
+	var maps cxv1alpha1.JourneyMapList
+	if err := c.List(ctx, &maps, in); err != nil {
+		return "", err
+	}
+	for _, m := range maps.Items {
+		want := fmt.Sprintf("%d/%d", sc.touchpoints, sc.touchpoints)
+		if m.Status.ObservedGeneration != m.Generation || !meta.IsStatusConditionTrue(m.Status.Conditions, cxv1alpha1.ReadyCondition) ||
+			m.Status.Coverage == nil || m.Status.Coverage.Summary != want {
+			notReady++
+		}
+	}
+	// Metadata lists: the poll must not load the apiserver it measures
+	// with whole rule files.
+	counts := map[string]int{}
+	for _, gvk := range childKinds {
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		if err := c.List(ctx, list, in, client.HasLabels{render.ManagedByLabel}); err != nil {
+			return "", err
+		}
+		counts[gvk.Kind] = len(list.Items)
+	}
+	missing := (sc.monitors() + sc.maps - counts["PrometheusRule"]) + (sc.maps - counts["ServiceMonitor"]) +
+		(sc.maps - counts["Deployment"]) + (sc.maps - counts["Service"]) + (sc.maps - counts["ConfigMap"])
+	if len(monitors.Items) < sc.monitors() || len(maps.Items) < sc.maps || notReady > 0 || missing > 0 {
+		return fmt.Sprintf("%d objects not ready, %d children missing", notReady, missing), nil
+	}
+	return "", nil
+}
+
+var childKinds = []schema.GroupVersionKind{
+	monitoringv1.SchemeGroupVersion.WithKind(monitoringv1.PrometheusRuleKind),
+	monitoringv1.SchemeGroupVersion.WithKind(monitoringv1.ServiceMonitorsKind),
+	appsv1.SchemeGroupVersion.WithKind("Deployment"),
+	corev1.SchemeGroupVersion.WithKind("Service"),
+	corev1.SchemeGroupVersion.WithKind("ConfigMap"),
+}
+
+// churn updates monitors' specs at a steady rate and measures how long each
+// new generation takes to show as observedGeneration, watching from the
+// benchmark's side.
+func churn(ctx context.Context, c client.WithWatch, sc scale, rate int, duration time.Duration) (int, time.Duration, time.Duration, error) {
+	type key struct {
+		name       string
+		generation int64
+	}
+	var mu sync.Mutex
+	pending := map[key]time.Time{}
+	var latencies []time.Duration
+
+	w, err := c.Watch(ctx, &cxv1alpha1.TouchpointMonitorList{}, client.InNamespace(namespace))
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer w.Stop()
+	go func() {
+		for ev := range w.ResultChan() {
+			m, ok := ev.Object.(*cxv1alpha1.TouchpointMonitor)
+			if !ok || ev.Type == watch.Deleted {
+				continue
+			}
+			now := time.Now()
+			mu.Lock()
+			for k, at := range pending {
+				if k.name == m.Name && m.Status.ObservedGeneration >= k.generation {
+					latencies = append(latencies, now.Sub(at))
+					delete(pending, k)
+				}
+			}
+			mu.Unlock()
+		}
+	}()
+
+	ticker := time.NewTicker(time.Second / time.Duration(rate))
+	defer ticker.Stop()
+	end := time.Now().Add(duration)
+	updates := 0
+	for time.Now().Before(end) {
+		<-ticker.C
+		name := fmt.Sprintf("journey-%03d-touchpoint-%03d", updates%sc.maps, (updates/sc.maps)%sc.touchpoints)
+		m := &cxv1alpha1.TouchpointMonitor{}
+		if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, m); err != nil {
+			return 0, 0, 0, err
+		}
+		if m.Spec.Objectives.Availability == "99.5" {
+			m.Spec.Objectives.Availability = "99.4"
+		} else {
+			m.Spec.Objectives.Availability = "99.5"
+		}
+		at := time.Now()
+		if err := c.Update(ctx, m); err != nil {
+			return 0, 0, 0, err
+		}
+		mu.Lock()
+		pending[key{name, m.Generation}] = at
+		mu.Unlock()
+		updates++
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		mu.Lock()
+		left := len(pending)
+		mu.Unlock()
+		if left == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(pending) > 0 {
+		return 0, 0, 0, fmt.Errorf("%d of %d spec updates were never observed", len(pending), updates)
+	}
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	return updates, percentile(latencies, 0.50), percentile(latencies, 0.99), nil
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
+}
+
+// drift deletes every hundredth child and measures how long the operator
+// takes to bring all of them back, and how many writes it spends doing so.
+func drift(ctx context.Context, c client.Client, writes *writeCounter) (int, time.Duration, int, error) {
+	var children []client.Object
+	for _, list := range []client.ObjectList{&monitoringv1.PrometheusRuleList{}, &appsv1.DeploymentList{}, &corev1.ServiceList{}, &monitoringv1.ServiceMonitorList{}} {
+		if err := c.List(ctx, list, client.InNamespace(namespace), client.HasLabels{render.ManagedByLabel}); err != nil {
+			return 0, 0, 0, err
+		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		for _, item := range items {
+			children = append(children, item.(client.Object))
+		}
+	}
+	var victims []client.Object
+	for i := 0; i < len(children); i += 100 {
+		victims = append(victims, children[i])
+	}
+	before := writes.total()
+	start := time.Now()
+	for _, v := range victims {
+		if err := c.Delete(ctx, v); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for _, v := range victims {
+		for {
+			current := v.DeepCopyObject().(client.Object)
+			err := c.Get(ctx, client.ObjectKeyFromObject(v), current)
+			if err == nil && current.GetUID() != v.GetUID() {
+				break
+			}
+			if time.Now().After(deadline) {
+				return 0, 0, 0, fmt.Errorf("%T %s was not restored", v, v.GetName())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	restore := time.Since(start)
+	writes.waitQuiet(3 * time.Second)
+	return len(victims), restore, writes.total() - before, nil
+}
+
+// writeCounter counts the manager's requests that change state.
+type writeCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+	last   atomic.Int64
+}
+
+func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		if req.Method != http.MethodGet {
+			w.mu.Lock()
+			if w.counts == nil {
+				w.counts = map[string]int{}
+			}
+			w.counts[req.Method+" "+resourceOf(req.URL.Path)]++
+			w.mu.Unlock()
+			w.last.Store(time.Now().UnixNano())
+		}
+		return rt.RoundTrip(req)
+	})
+}
+
+// resourceOf keeps the resource of a path and drops names, so counts group
+// by kind.
+func resourceOf(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	for i, p := range parts {
+		if p == "namespaces" && i+2 < len(parts) {
+			rest := parts[i+2:]
+			if len(rest) >= 3 {
+				return rest[0] + "/" + rest[2]
+			}
+			return rest[0]
+		}
+	}
+	return path
+}
+
+func (w *writeCounter) snapshot() map[string]int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make(map[string]int, len(w.counts))
+	for k, v := range w.counts {
+		out[k] = v
+	}
+	return out
+}
+
+func (w *writeCounter) total() int {
+	n := 0
+	for _, v := range w.snapshot() {
+		n += v
+	}
+	return n
+}
+
+func (w *writeCounter) since(before map[string]int) []string {
+	var out []string
+	for k, v := range w.snapshot() {
+		if d := v - before[k]; d > 0 {
+			out = append(out, fmt.Sprintf("%d× %s", d, k))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// waitQuiet waits until the manager has written nothing for a while.
+func (w *writeCounter) waitQuiet(quiet time.Duration) {
+	for time.Since(time.Unix(0, w.last.Load())) < quiet {
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
