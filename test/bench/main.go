@@ -33,6 +33,7 @@ type options struct {
 	qps             float64
 	burst           int
 	cpuProfile      string
+	memProfile      string
 }
 
 type scale struct{ maps, touchpoints int }
@@ -86,6 +87,7 @@ func parseFlags(args []string) (options, error) {
 	fs.Float64Var(&o.qps, "kube-api-qps", 50, "the manager's setting, as --kube-api-qps")
 	fs.IntVar(&o.burst, "kube-api-burst", 100, "the manager's setting, as --kube-api-burst")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the benchmark process, manager included, to this file")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile, taken when the largest scale has converged, to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -137,4 +139,15 @@ func startCPUProfile(path string) (func(), error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// writeHeapProfile overwrites path, so after a run it holds the profile of
+// the last, largest scale.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.WriteHeapProfile(f)
 }

@@ -112,6 +112,11 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	writes.waitQuiet(3 * time.Second)
 	res.convergeWrites = writes.since(writesBefore)
 	res.heapConverged = heapInUse() - heapBefore
+	if opts.memProfile != "" {
+		if err := writeHeapProfile(opts.memProfile); err != nil {
+			return nil, err
+		}
+	}
 
 	step(sc, fmt.Sprintf("steady state for %s", steady))
 	writes.waitQuiet(3 * time.Second)
