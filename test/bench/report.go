@@ -37,9 +37,11 @@ func (r *report) markdown(opts options) string {
 	}
 	row("children", "", func(res *result) string { return fmt.Sprint(res.children) })
 	row("1. raw create rate (children/s, 16 unthrottled clients)", "reference", func(res *result) string { return fmt.Sprintf("%.0f", res.rawRate) })
+	row("1. raw apply rate (children/s, server-side apply, 16 unthrottled clients)", "reference", func(res *result) string { return fmt.Sprintf("%.0f", res.rawApplyRate) })
 	row("2. cold converge (all children, all Ready)", "", func(res *result) string { return res.converge.Round(100 * time.Millisecond).String() })
 	row("2. converge rate (children/s)", "", func(res *result) string { return fmt.Sprintf("%.0f", res.childRate) })
 	row("2. converge rate / raw rate", "≥ 0.5", func(res *result) string { return fmt.Sprintf("%.2f", res.childRate/res.rawRate) })
+	row("2. converge rate / raw apply rate", "", func(res *result) string { return fmt.Sprintf("%.2f", res.childRate/res.rawApplyRate) })
 	row("2. manager writes per child while converging", "", func(res *result) string {
 		return fmt.Sprintf("%.2f", float64(countWrites(res.convergeWrites))/float64(res.children))
 	})
@@ -47,6 +49,9 @@ func (r *report) markdown(opts options) string {
 		return fmt.Sprintf("%d in %s", countWrites(res.steadyWrites), res.steadyWindow)
 	})
 	row("4. churn: updates made", "10/s", func(res *result) string { return fmt.Sprint(res.churnUpdates) })
+	row("4. churn: manager writes per update", "", func(res *result) string {
+		return fmt.Sprintf("%.2f", float64(countWrites(res.churnWrites))/float64(max(1, res.churnUpdates)))
+	})
 	row("4. churn: generation → observedGeneration p50", "", func(res *result) string { return res.churnP50.Round(time.Millisecond).String() })
 	row("4. churn: generation → observedGeneration p99", "≤ 1s", func(res *result) string { return res.churnP99.Round(time.Millisecond).String() })
 	row("5. manager heap, idle", "", func(res *result) string { return mib(res.heapIdle) })
@@ -68,6 +73,9 @@ func (r *report) markdown(opts options) string {
 	}
 	for _, res := range r.results {
 		fmt.Fprintf(&b, "\nManager writes while converging at %s: %s\n", res.scale, strings.Join(res.convergeWrites, ", "))
+	}
+	for _, res := range r.results {
+		fmt.Fprintf(&b, "\nManager writes during churn at %s: %s\n", res.scale, strings.Join(res.churnWrites, ", "))
 	}
 	for _, res := range r.results {
 		if len(res.steadyWrites) > 0 {

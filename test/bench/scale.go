@@ -28,6 +28,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/apply"
 	"github.com/journeymap/journey-operator/internal/controller"
 	"github.com/journeymap/journey-operator/internal/render"
 	"github.com/journeymap/journey-operator/internal/scheme"
@@ -42,12 +43,14 @@ type result struct {
 
 	children       int
 	rawRate        float64 // children/s the apiserver takes from parallel unthrottled clients
+	rawApplyRate   float64 // the same, by server-side apply
 	converge       time.Duration
 	childRate      float64 // children/s while the operator converges
 	convergeWrites []string
 	steadyWindow   time.Duration
 	steadyWrites   []string
 	churnUpdates   int
+	churnWrites    []string
 	churnP50       time.Duration
 	churnP99       time.Duration
 	heapIdle       uint64 // manager heap with nothing to reconcile
@@ -74,7 +77,7 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	if err != nil {
 		return nil, err
 	}
-	for _, ns := range []string{namespace, "raw", "warmup"} {
+	for _, ns := range append([]string{namespace}, scratchNamespaces...) {
 		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 			return nil, err
 		}
@@ -82,8 +85,8 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	journeys := buildJourneys(sc)
 	res.children = sc.monitors() + 5*sc.maps
 
-	step(sc, "raw create rate of the children's kinds and sizes")
-	if res.rawRate, err = rawCreateRate(ctx, c, journeys); err != nil {
+	step(sc, "raw create and apply rates of the children's kinds and sizes")
+	if res.rawRate, res.rawApplyRate, err = rawRates(ctx, c, journeys); err != nil {
 		return nil, err
 	}
 
@@ -101,7 +104,7 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	step(sc, "cold converge")
 	writesBefore := writes.snapshot()
 	start := time.Now()
-	if err := createAll(ctx, c, journeys.objects()); err != nil {
+	if err := forAll(ctx, journeys.objects(), c.Create); err != nil {
 		return nil, err
 	}
 	if err := waitConverged(ctx, c, sc); err != nil {
@@ -125,12 +128,15 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	res.steadyWrites = writes.since(before)
 
 	step(sc, fmt.Sprintf("churn: %d spec updates/s for %s", opts.churnRate, opts.churn))
+	writesBefore = writes.snapshot()
 	if res.churnUpdates, res.churnP50, res.churnP99, err = churn(ctx, c, sc, opts.churnRate, opts.churn); err != nil {
 		return nil, err
 	}
 	if err := waitConverged(ctx, c, sc); err != nil {
 		return nil, err
 	}
+	writes.waitQuiet(3 * time.Second)
+	res.churnWrites = writes.since(writesBefore)
 
 	step(sc, "drift: delete 1% of the children")
 	writes.waitQuiet(3 * time.Second)
@@ -251,11 +257,55 @@ func buildJourneys(sc scale) journeys {
 	return j
 }
 
-// rawCreateRate creates, with 16 parallel unthrottled clients, the very
-// children the operator would write for these journeys, as the operator
-// renders them, in a scratch namespace: the rate the apiserver and etcd of
-// this machine take for objects of those kinds and sizes.
-func rawCreateRate(ctx context.Context, c client.Client, j journeys) (float64, error) {
+// rawRates writes, with 16 parallel unthrottled clients, the very children
+// the operator would write for these journeys, as the operator renders
+// them, into scratch namespaces: once created (the physical limit of this
+// apiserver and etcd for objects of those kinds and sizes), once by
+// server-side apply under the operator's field manager (the same limit for
+// the kind of write the operator makes). The scratch objects are deleted
+// afterwards so the manager does not cache them.
+func rawRates(ctx context.Context, c client.Client, j journeys) (create, applied float64, err error) {
+	children, err := renderChildren(j)
+	if err != nil {
+		return 0, 0, err
+	}
+	// The first writes of a kind to a fresh apiserver are slow (new
+	// storage, watch caches, OpenAPI of just-installed CRDs); warm every
+	// kind up first so the rates are those of a running cluster.
+	if err := forAll(ctx, inNamespace(children[len(children)-5:], "warmup"), c.Create); err != nil { // a map's five kinds
+		return 0, 0, err
+	}
+	start := time.Now()
+	if err := forAll(ctx, inNamespace(children, "raw"), c.Create); err != nil {
+		return 0, 0, err
+	}
+	create = float64(len(children)) / time.Since(start).Seconds()
+
+	applier := &apply.Applier{Client: c, Reader: c}
+	start = time.Now()
+	if err := forAll(ctx, inNamespace(children, "raw-apply"), func(ctx context.Context, obj client.Object, _ ...client.CreateOption) error {
+		_, err := applier.Apply(ctx, obj)
+		return err
+	}); err != nil {
+		return 0, 0, err
+	}
+	applied = float64(len(children)) / time.Since(start).Seconds()
+
+	for _, ns := range scratchNamespaces {
+		for _, kind := range children[len(children)-5:] {
+			if err := c.DeleteAllOf(ctx, kind.DeepCopyObject().(client.Object), client.InNamespace(ns)); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	return create, applied, nil
+}
+
+var scratchNamespaces = []string{"warmup", "raw", "raw-apply"}
+
+// renderChildren renders what the operator writes for the journeys:
+// a PrometheusRule per monitor and five objects per map.
+func renderChildren(j journeys) ([]client.Object, error) {
 	s := scheme.New()
 	var children []client.Object
 	byMap := map[string][]render.TouchpointBinding{}
@@ -265,11 +315,11 @@ func rawCreateRate(ctx context.Context, c client.Client, j journeys) (float64, e
 		byMap[journey.Name] = append(byMap[journey.Name], b)
 		rules, err := render.MonitorRules(b)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		rule, err := render.BuildPrometheusRule(rules, s)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		children = append(children, rule)
 	}
@@ -281,36 +331,27 @@ func rawCreateRate(ctx context.Context, c client.Client, j journeys) (float64, e
 		sm, err4 := render.BuildServiceMonitor(collector, s)
 		rules, err5 := render.JourneyRules(journey, byMap[journey.Name])
 		if err := firstError(err1, err2, err3, err4, err5); err != nil {
-			return 0, err
+			return nil, err
 		}
 		rule, err := render.BuildPrometheusRule(rules, s)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		children = append(children, cm, dep, svc, sm, rule)
 	}
-	for _, child := range children {
-		child.SetNamespace("raw")
-		child.SetOwnerReferences(nil)
-	}
-	// The first writes of a kind to a fresh apiserver are slow (new
-	// storage, watch caches, OpenAPI of just-installed CRDs); warm every
-	// kind up first so the rate is that of a running cluster.
-	var warmup []client.Object
-	for _, child := range children[len(children)-5:] { // a map's five kinds
+	return children, nil
+}
 
-		w := child.DeepCopyObject().(client.Object)
-		w.SetNamespace("warmup")
-		warmup = append(warmup, w)
+// inNamespace copies objects into a namespace, without owners.
+func inNamespace(objs []client.Object, namespace string) []client.Object {
+	out := make([]client.Object, 0, len(objs))
+	for _, obj := range objs {
+		o := obj.DeepCopyObject().(client.Object)
+		o.SetNamespace(namespace)
+		o.SetOwnerReferences(nil)
+		out = append(out, o)
 	}
-	if err := createAll(ctx, c, warmup); err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	if err := createAll(ctx, c, children); err != nil {
-		return 0, err
-	}
-	return float64(len(children)) / time.Since(start).Seconds(), nil
+	return out
 }
 
 func findMap(maps []*cxv1alpha1.JourneyMap, name string) *cxv1alpha1.JourneyMap {
@@ -331,8 +372,8 @@ func firstError(errs ...error) error {
 	return nil
 }
 
-// createAll creates objects with 16 parallel workers.
-func createAll(ctx context.Context, c client.Client, objs []client.Object) error {
+// forAll runs write on every object with 16 parallel workers.
+func forAll(ctx context.Context, objs []client.Object, write func(context.Context, client.Object, ...client.CreateOption) error) error {
 	work := make(chan client.Object)
 	errs := make(chan error, 16)
 	var wg sync.WaitGroup
@@ -341,9 +382,9 @@ func createAll(ctx context.Context, c client.Client, objs []client.Object) error
 		go func() {
 			defer wg.Done()
 			for obj := range work {
-				if err := c.Create(ctx, obj); err != nil {
+				if err := write(ctx, obj); err != nil {
 					select {
-					case errs <- fmt.Errorf("creating %T %s: %w", obj, obj.GetName(), err):
+					case errs <- fmt.Errorf("writing %T %s/%s: %w", obj, obj.GetNamespace(), obj.GetName(), err):
 					default:
 					}
 				}
