@@ -27,7 +27,7 @@ import (
 func TestSteadyStateWritesNothing(t *testing.T) {
 	c := env.Client
 	ns := newNamespace(t, c)
-	initial := writes.total()
+	initial := writes.Total()
 	createSamples(t, c, ns)
 	for _, name := range []string{"pricing-page", "trial-signup", "contacts-api", "checkout", "admin-portal", "sip-gateway", "porting-api"} {
 		eventually(t, convergeTimeout, func() error { return monitorReady(t, c, ns, name) })
@@ -36,22 +36,22 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 		eventually(t, convergeTimeout, func() error { return mapReady(t, c, ns, name) })
 	}
 
-	if writes.total() == initial {
+	if writes.Total() == initial {
 		t.Fatal("the write counter saw no write while the samples converged: it does not count the manager's requests")
 	}
 
 	// Converged means a quiet second; then the real measurement starts.
 	eventually(t, convergeTimeout, func() error {
-		before := writes.total()
+		before := writes.Total()
 		time.Sleep(time.Second)
-		if after := writes.total(); after != before {
+		if after := writes.Total(); after != before {
 			return fmt.Errorf("%d writes in the last second", after-before)
 		}
 		return nil
 	})
-	before := writes.snapshot()
+	before := writes.Snapshot()
 	time.Sleep(2*resyncPeriod + 2*time.Second)
-	if extra := writes.since(before); len(extra) > 0 {
+	if extra := writes.Since(before); len(extra) > 0 {
 		t.Fatalf("the manager wrote in steady state, across two resyncs:\n%s", strings.Join(extra, "\n"))
 	}
 }
@@ -72,7 +72,7 @@ func TestPrometheusOperatorInstalledLater(t *testing.T) {
 		}
 	}()
 	ctx, cancel := context.WithCancel(context.Background())
-	stopped, err := startManager(ctx, bare, &writeCounter{})
+	stopped, err := startManager(ctx, bare, &testenv.WriteCounter{})
 	if err != nil {
 		t.Fatal(err)
 	}

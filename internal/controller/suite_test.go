@@ -3,16 +3,13 @@ package controller_test
 import (
 	"context"
 	"fmt"
-	"github.com/go-logr/logr"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -36,7 +33,7 @@ const resyncPeriod = 5 * time.Second
 
 var (
 	env    *testenv.Env
-	writes = &writeCounter{}
+	writes = &testenv.WriteCounter{}
 )
 
 func TestMain(m *testing.M) {
@@ -77,9 +74,9 @@ func runSuite(m *testing.M) int {
 
 // startManager runs the operator in-process against env, as main does, with
 // its API writes counted.
-func startManager(ctx context.Context, env *testenv.Env, counter *writeCounter) (<-chan error, error) {
+func startManager(ctx context.Context, env *testenv.Env, counter *testenv.WriteCounter) (<-chan error, error) {
 	cfg := rest.CopyConfig(env.Config)
-	cfg.WrapTransport = counter.wrap
+	cfg.WrapTransport = counter.Wrap
 	cacheOpts := controller.CacheOptions(nil)
 	cacheOpts.SyncPeriod = ptr.To(resyncPeriod)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
@@ -100,60 +97,6 @@ func startManager(ctx context.Context, env *testenv.Env, counter *writeCounter) 
 	go func() { stopped <- mgr.Start(ctx) }()
 	return stopped, nil
 }
-
-// writeCounter counts the requests that change state, by method and path.
-type writeCounter struct {
-	mu     sync.Mutex
-	counts map[string]int
-}
-
-func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
-	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
-		if req.Method != http.MethodGet && req.Method != http.MethodHead {
-			w.mu.Lock()
-			if w.counts == nil {
-				w.counts = map[string]int{}
-			}
-			w.counts[req.Method+" "+req.URL.Path]++
-			w.mu.Unlock()
-		}
-		return rt.RoundTrip(req)
-	})
-}
-
-func (w *writeCounter) snapshot() map[string]int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := make(map[string]int, len(w.counts))
-	for k, v := range w.counts {
-		out[k] = v
-	}
-	return out
-}
-
-func (w *writeCounter) total() int {
-	n := 0
-	for _, v := range w.snapshot() {
-		n += v
-	}
-	return n
-}
-
-// since lists the writes made after an earlier snapshot.
-func (w *writeCounter) since(before map[string]int) []string {
-	var out []string
-	for k, v := range w.snapshot() {
-		if d := v - before[k]; d > 0 {
-			out = append(out, fmt.Sprintf("%d× %s", d, k))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 const convergeTimeout = 60 * time.Second
 

@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
@@ -90,7 +87,7 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 		return nil, err
 	}
 
-	writes := &writeCounter{}
+	writes := &testenv.WriteCounter{ByResource: true}
 	heapBefore := heapInUse()
 	mgrCtx, stopManager := context.WithCancel(ctx)
 	defer stopManager()
@@ -102,7 +99,7 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	res.heapIdle = heapInUse() - heapBefore
 
 	step(sc, "cold converge")
-	writesBefore := writes.snapshot()
+	writesBefore := writes.Snapshot()
 	start := time.Now()
 	if err := forAll(ctx, journeys.objects(), c.Create); err != nil {
 		return nil, err
@@ -112,8 +109,8 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	}
 	res.converge = time.Since(start)
 	res.childRate = float64(res.children) / res.converge.Seconds()
-	writes.waitQuiet(3 * time.Second)
-	res.convergeWrites = writes.since(writesBefore)
+	writes.WaitQuiet(3 * time.Second)
+	res.convergeWrites = writes.Since(writesBefore)
 	res.heapConverged = heapInUse() - heapBefore
 	if opts.memProfile != "" {
 		if err := writeHeapProfile(opts.memProfile); err != nil {
@@ -122,24 +119,24 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	}
 
 	step(sc, fmt.Sprintf("steady state for %s", steady))
-	writes.waitQuiet(3 * time.Second)
-	before := writes.snapshot()
+	writes.WaitQuiet(3 * time.Second)
+	before := writes.Snapshot()
 	time.Sleep(steady)
-	res.steadyWrites = writes.since(before)
+	res.steadyWrites = writes.Since(before)
 
 	step(sc, fmt.Sprintf("churn: %d spec updates/s for %s", opts.churnRate, opts.churn))
-	writesBefore = writes.snapshot()
+	writesBefore = writes.Snapshot()
 	if res.churnUpdates, res.churnP50, res.churnP99, err = churn(ctx, c, sc, opts.churnRate, opts.churn); err != nil {
 		return nil, err
 	}
 	if err := waitConverged(ctx, c, sc); err != nil {
 		return nil, err
 	}
-	writes.waitQuiet(3 * time.Second)
-	res.churnWrites = writes.since(writesBefore)
+	writes.WaitQuiet(3 * time.Second)
+	res.churnWrites = writes.Since(writesBefore)
 
 	step(sc, "drift: delete 1% of the children")
-	writes.waitQuiet(3 * time.Second)
+	writes.WaitQuiet(3 * time.Second)
 	if res.driftDeleted, res.driftRestore, res.driftWrites, err = drift(ctx, c, writes); err != nil {
 		return nil, err
 	}
@@ -162,10 +159,10 @@ func heapInUse() uint64 {
 	return m.HeapAlloc
 }
 
-func startManager(ctx context.Context, env *testenv.Env, opts options, writes *writeCounter, syncPeriod time.Duration) error {
+func startManager(ctx context.Context, env *testenv.Env, opts options, writes *testenv.WriteCounter, syncPeriod time.Duration) error {
 	cfg := rest.CopyConfig(env.Config)
 	cfg.QPS, cfg.Burst = float32(opts.qps), opts.burst
-	cfg.WrapTransport = writes.wrap
+	cfg.WrapTransport = writes.Wrap
 	cacheOpts := controller.CacheOptions(nil)
 	cacheOpts.SyncPeriod = ptr.To(syncPeriod)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
@@ -562,7 +559,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 // drift deletes every hundredth child and measures how long the operator
 // takes to bring all of them back, and how many writes it spends doing so.
-func drift(ctx context.Context, c client.Client, writes *writeCounter) (int, time.Duration, int, error) {
+func drift(ctx context.Context, c client.Client, writes *testenv.WriteCounter) (int, time.Duration, int, error) {
 	var children []client.Object
 	for _, list := range []client.ObjectList{&monitoringv1.PrometheusRuleList{}, &appsv1.DeploymentList{}, &corev1.ServiceList{}, &monitoringv1.ServiceMonitorList{}} {
 		if err := c.List(ctx, list, client.InNamespace(namespace), client.HasLabels{render.ManagedByLabel}); err != nil {
@@ -580,7 +577,7 @@ func drift(ctx context.Context, c client.Client, writes *writeCounter) (int, tim
 	for i := 0; i < len(children); i += 100 {
 		victims = append(victims, children[i])
 	}
-	before := writes.total()
+	before := writes.Total()
 	start := time.Now()
 	for _, v := range victims {
 		if err := c.Delete(ctx, v); err != nil {
@@ -602,84 +599,6 @@ func drift(ctx context.Context, c client.Client, writes *writeCounter) (int, tim
 		}
 	}
 	restore := time.Since(start)
-	writes.waitQuiet(3 * time.Second)
-	return len(victims), restore, writes.total() - before, nil
+	writes.WaitQuiet(3 * time.Second)
+	return len(victims), restore, writes.Total() - before, nil
 }
-
-// writeCounter counts the manager's requests that change state.
-type writeCounter struct {
-	mu     sync.Mutex
-	counts map[string]int
-	last   atomic.Int64
-}
-
-func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
-	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
-		if req.Method != http.MethodGet {
-			w.mu.Lock()
-			if w.counts == nil {
-				w.counts = map[string]int{}
-			}
-			w.counts[req.Method+" "+resourceOf(req.URL.Path)]++
-			w.mu.Unlock()
-			w.last.Store(time.Now().UnixNano())
-		}
-		return rt.RoundTrip(req)
-	})
-}
-
-// resourceOf keeps the resource of a path and drops names, so counts group
-// by kind.
-func resourceOf(path string) string {
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	for i, p := range parts {
-		if p == "namespaces" && i+2 < len(parts) {
-			rest := parts[i+2:]
-			if len(rest) >= 3 {
-				return rest[0] + "/" + rest[2]
-			}
-			return rest[0]
-		}
-	}
-	return path
-}
-
-func (w *writeCounter) snapshot() map[string]int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := make(map[string]int, len(w.counts))
-	for k, v := range w.counts {
-		out[k] = v
-	}
-	return out
-}
-
-func (w *writeCounter) total() int {
-	n := 0
-	for _, v := range w.snapshot() {
-		n += v
-	}
-	return n
-}
-
-func (w *writeCounter) since(before map[string]int) []string {
-	var out []string
-	for k, v := range w.snapshot() {
-		if d := v - before[k]; d > 0 {
-			out = append(out, fmt.Sprintf("%d× %s", d, k))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// waitQuiet waits until the manager has written nothing for a while.
-func (w *writeCounter) waitQuiet(quiet time.Duration) {
-	for time.Since(time.Unix(0, w.last.Load())) < quiet {
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

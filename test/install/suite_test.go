@@ -220,7 +220,7 @@ type responseRecorder struct {
 }
 
 func (r *responseRecorder) wrap(rt http.RoundTripper) http.RoundTripper {
-	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+	return testenv.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		resp, err := rt.RoundTrip(req)
 		if err != nil {
 			return resp, err
@@ -263,10 +263,6 @@ func countDistinct(items []string) []string {
 	sort.Strings(out)
 	return out
 }
-
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // kubectl runs bin/kubectl as an administrator, with stdin when given.
 func kubectl(stdin []byte, args ...string) (stdout, stderr string, err error) {
