@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -90,6 +91,21 @@ func (a *Applier) Delete(ctx context.Context, obj client.Object) error {
 		return fmt.Errorf("deleting %s %s/%s: %w", gvk.Kind, obj.GetNamespace(), obj.GetName(), err)
 	}
 	return nil
+}
+
+// ForgetNamed drops what the Applier remembers of the objects of any kind
+// with these names in the namespace. Owners call it when they are gone:
+// their children go by garbage collection, which the Applier never sees,
+// and without it each deleted owner would leave entries behind for as long
+// as the manager runs.
+func (a *Applier) ForgetNamed(namespace string, names ...string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for key := range a.applied {
+		if key.namespace == namespace && slices.Contains(names, key.name) {
+			delete(a.applied, key)
+		}
+	}
 }
 
 func (a *Applier) upToDate(ctx context.Context, key objectKey, hash string) bool {

@@ -67,6 +67,9 @@ type mapScope struct {
 func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &cxv1alpha1.JourneyMap{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Applier.ForgetNamed(req.Namespace, render.CollectorName(req.Name), render.JourneyRulesName(req.Name))
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	before := obj.DeepCopy()

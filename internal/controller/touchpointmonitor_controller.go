@@ -65,6 +65,7 @@ func (r *TouchpointMonitorReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Validity.forget(req.NamespacedName)
+			r.Applier.ForgetNamed(req.Namespace, render.MonitorRulesName(req.Name))
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
