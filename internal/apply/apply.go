@@ -5,7 +5,6 @@ package apply
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -47,7 +46,7 @@ type objectKey struct {
 }
 
 type appliedState struct {
-	intentHash      string
+	intentHash      [sha256.Size]byte
 	resourceVersion string
 }
 
@@ -108,7 +107,7 @@ func (a *Applier) ForgetNamed(namespace string, names ...string) {
 	}
 }
 
-func (a *Applier) upToDate(ctx context.Context, key objectKey, hash string) bool {
+func (a *Applier) upToDate(ctx context.Context, key objectKey, hash [sha256.Size]byte) bool {
 	a.mu.Lock()
 	last, ok := a.applied[key]
 	a.mu.Unlock()
@@ -158,11 +157,12 @@ func toIntent(obj client.Object, gvk schema.GroupVersionKind) (*unstructured.Uns
 	return intent, nil
 }
 
-func hashOf(intent *unstructured.Unstructured) (string, error) {
+// hashOf is kept as raw bytes: the Applier holds one per child, and a hex
+// string would double it.
+func hashOf(intent *unstructured.Unstructured) ([sha256.Size]byte, error) {
 	data, err := json.Marshal(intent.Object)
 	if err != nil {
-		return "", err
+		return [sha256.Size]byte{}, err
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), nil
+	return sha256.Sum256(data), nil
 }

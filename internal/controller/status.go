@@ -3,10 +3,13 @@ package controller
 import (
 	"context"
 	"errors"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -65,7 +68,27 @@ func patchStatus[T client.Object](ctx context.Context, c client.Client, before, 
 	if equality.Semantic.DeepEqual(status(before), status(obj)) {
 		return nil
 	}
-	return c.Status().Patch(ctx, obj, client.MergeFrom(before))
+	staleVersion := before.GetResourceVersion()
+	if err := c.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+		return err
+	}
+	waitForCache(ctx, c, obj, staleVersion)
+	return nil
+}
+
+// waitForCache returns once the manager's cache holds a newer version of obj
+// than staleVersion, or after a second. Writing a child or a status queues
+// the object again at once, and that reconcile reads the cache: were it to
+// read the version from before this patch, it would compute the same status
+// from the old one and write it a second time.
+func waitForCache(ctx context.Context, c client.Reader, obj client.Object, staleVersion string) {
+	latest := obj.DeepCopyObject().(client.Object)
+	_ = wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, time.Second, true, func(ctx context.Context) (bool, error) {
+		if err := c.Get(ctx, client.ObjectKeyFromObject(obj), latest); err != nil {
+			return apierrors.IsNotFound(err), nil
+		}
+		return latest.GetResourceVersion() != staleVersion, nil
+	})
 }
 
 // isTerminal says whether a reconcile error is one that retrying cannot fix.
