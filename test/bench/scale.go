@@ -401,66 +401,118 @@ func forAll(ctx context.Context, objs []client.Object, write func(context.Contex
 	}
 }
 
-// waitConverged polls until every child exists and every journey object
-// has observed its generation and is Ready.
-func waitConverged(ctx context.Context, c client.Client, sc scale) error {
-	deadline := time.Now().Add(20 * time.Minute)
-	interval := time.Duration(1+sc.monitors()/1000) * time.Second
+// waitConverged waits until every monitor and map has its generation
+// observed and is Ready (a map with every touchpoint covered) and every
+// child exists. It watches rather than polls: a list of 5,000 monitors is
+// some 15 MB the apiserver under measurement would have to serve again and
+// again, and a poll interval would add up to its length to the figure.
+func waitConverged(ctx context.Context, c client.WithWatch, sc scale) error {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
+	defer cancel()
 	for {
-		pending, err := notConverged(ctx, c, sc)
-		if err != nil {
+		pending, done, err := watchUntilConverged(ctx, c, sc)
+		switch {
+		case err != nil:
 			return err
-		}
-		if pending == "" {
+		case done:
 			return nil
-		}
-		if time.Now().After(deadline) {
+		case ctx.Err() != nil:
 			return fmt.Errorf("not converged after 20 minutes: %s", pending)
 		}
-		time.Sleep(interval)
+		// The apiserver ended a watch: watch again from the current state.
 	}
 }
 
-func notConverged(ctx context.Context, c client.Client, sc scale) (string, error) {
+// watchUntilConverged follows the monitors and maps from their current
+// state; it returns, not done, when a watch ends or the context does.
+func watchUntilConverged(ctx context.Context, c client.WithWatch, sc scale) (pending string, done bool, err error) {
 	in := client.InNamespace(namespace)
-	var monitors cxv1alpha1.TouchpointMonitorList
-	if err := c.List(ctx, &monitors, in); err != nil {
-		return "", err
+	monitors, err := c.Watch(ctx, &cxv1alpha1.TouchpointMonitorList{}, in)
+	if err != nil {
+		return "", false, err
 	}
-	notReady := 0
-	for _, m := range monitors.Items {
-		if m.Status.ObservedGeneration != m.Generation || !meta.IsStatusConditionTrue(m.Status.Conditions, cxv1alpha1.ReadyCondition) {
-			notReady++
+	defer monitors.Stop()
+	maps, err := c.Watch(ctx, &cxv1alpha1.JourneyMapList{}, in)
+	if err != nil {
+		return "", false, err
+	}
+	defer maps.Stop()
+
+	converged := map[string]bool{} // by kind and name
+	notConverged := 0
+	set := func(key string, deleted, ok bool) {
+		if was, seen := converged[key]; seen && !was {
+			notConverged--
+		}
+		delete(converged, key)
+		if deleted {
+			return
+		}
+		converged[key] = ok
+		if !ok {
+			notConverged++
 		}
 	}
-	var maps cxv1alpha1.JourneyMapList
-	if err := c.List(ctx, &maps, in); err != nil {
-		return "", err
-	}
-	for _, m := range maps.Items {
-		want := fmt.Sprintf("%d/%d", sc.touchpoints, sc.touchpoints)
-		if m.Status.ObservedGeneration != m.Generation || !meta.IsStatusConditionTrue(m.Status.Conditions, cxv1alpha1.ReadyCondition) ||
-			m.Status.Coverage == nil || m.Status.Coverage.Summary != want {
-			notReady++
+	fullCoverage := fmt.Sprintf("%d/%d", sc.touchpoints, sc.touchpoints)
+	recheck := time.NewTicker(time.Second)
+	defer recheck.Stop()
+	missing := -1       // children, not counted yet
+	childrenDue := true // whether to count them once every object converged
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Sprintf("%d of %d objects seen, %d not ready, %d children missing", len(converged), sc.monitors()+sc.maps, notConverged, missing), false, nil
+		case ev, open := <-monitors.ResultChan():
+			if !open {
+				return "", false, nil
+			}
+			if m, ok := ev.Object.(*cxv1alpha1.TouchpointMonitor); ok {
+				set("TouchpointMonitor/"+m.Name, ev.Type == watch.Deleted, observedAndReady(m.Generation, m.Status.ObservedGeneration, m.Status.Conditions))
+			}
+		case ev, open := <-maps.ResultChan():
+			if !open {
+				return "", false, nil
+			}
+			if m, ok := ev.Object.(*cxv1alpha1.JourneyMap); ok {
+				set("JourneyMap/"+m.Name, ev.Type == watch.Deleted, observedAndReady(m.Generation, m.Status.ObservedGeneration, m.Status.Conditions) &&
+					m.Status.Coverage != nil && m.Status.Coverage.Summary == fullCoverage)
+			}
+		case <-recheck.C:
+			childrenDue = true
 		}
+		if notConverged > 0 || len(converged) < sc.monitors()+sc.maps || !childrenDue {
+			continue
+		}
+		if missing, err = missingChildren(ctx, c, sc); err != nil {
+			return "", false, err
+		}
+		if missing == 0 {
+			return "", true, nil
+		}
+		// Objects report Ready only after their children are written, so
+		// this is rare; counting on every event would load the apiserver.
+		childrenDue = false
 	}
-	// Metadata lists: the poll must not load the apiserver it measures
-	// with whole rule files.
+}
+
+func observedAndReady(generation, observed int64, conditions []metav1.Condition) bool {
+	return observed == generation && meta.IsStatusConditionTrue(conditions, cxv1alpha1.ReadyCondition)
+}
+
+// missingChildren counts the children that do not exist yet, listing
+// metadata only: the check must not load the apiserver with whole rule files.
+func missingChildren(ctx context.Context, c client.Client, sc scale) (int, error) {
 	counts := map[string]int{}
 	for _, gvk := range childKinds {
 		list := &metav1.PartialObjectMetadataList{}
 		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		if err := c.List(ctx, list, in, client.HasLabels{render.ManagedByLabel}); err != nil {
-			return "", err
+		if err := c.List(ctx, list, client.InNamespace(namespace), client.HasLabels{render.ManagedByLabel}); err != nil {
+			return 0, err
 		}
 		counts[gvk.Kind] = len(list.Items)
 	}
-	missing := (sc.monitors() + sc.maps - counts["PrometheusRule"]) + (sc.maps - counts["ServiceMonitor"]) +
-		(sc.maps - counts["Deployment"]) + (sc.maps - counts["Service"]) + (sc.maps - counts["ConfigMap"])
-	if len(monitors.Items) < sc.monitors() || len(maps.Items) < sc.maps || notReady > 0 || missing > 0 {
-		return fmt.Sprintf("%d objects not ready, %d children missing", notReady, missing), nil
-	}
-	return "", nil
+	return (sc.monitors() + sc.maps - counts["PrometheusRule"]) + (sc.maps - counts["ServiceMonitor"]) +
+		(sc.maps - counts["Deployment"]) + (sc.maps - counts["Service"]) + (sc.maps - counts["ConfigMap"]), nil
 }
 
 var childKinds = []schema.GroupVersionKind{
