@@ -29,11 +29,21 @@ const FieldManager = "journey-operator"
 // intent is the same, nothing can have drifted and the write is skipped.
 // Any change by anyone (a hand edit, a deletion) changes the
 // resourceVersion and the next reconcile applies again.
+//
+// The cache can lag behind the Applier's own writes: an owner requeued by
+// the deletion of a second child may still see the first one, re-created a
+// moment ago, as missing. When the cache and the Applier's memory
+// disagree, a metadata read from the apiserver settles it, so a read, not
+// a second write, pays for the lag.
 type Applier struct {
 	// Client writes to the apiserver.
 	Client client.Client
 	// Reader reads the current state, normally the manager's cache.
 	Reader client.Reader
+	// LiveReader reads the apiserver directly, to settle disagreements
+	// between Reader and what the Applier last applied. Without it, every
+	// disagreement is taken as drift and applied over.
+	LiveReader client.Reader
 
 	mu      sync.Mutex
 	applied map[objectKey]appliedState
@@ -116,12 +126,20 @@ func (a *Applier) upToDate(ctx context.Context, key objectKey, hash [sha256.Size
 	}
 	// Metadata is all the comparison needs; reading it keeps the manager's
 	// cache of children to metadata, not whole rule files and configs.
+	if a.hasVersion(ctx, a.Reader, key, last.resourceVersion) {
+		return true
+	}
+	return a.LiveReader != nil && a.hasVersion(ctx, a.LiveReader, key, last.resourceVersion)
+}
+
+// hasVersion says whether the reader holds the object at resourceVersion.
+func (a *Applier) hasVersion(ctx context.Context, reader client.Reader, key objectKey, resourceVersion string) bool {
 	current := &metav1.PartialObjectMetadata{}
 	current.SetGroupVersionKind(key.gvk)
-	if err := a.Reader.Get(ctx, client.ObjectKey{Namespace: key.namespace, Name: key.name}, current); err != nil {
+	if err := reader.Get(ctx, client.ObjectKey{Namespace: key.namespace, Name: key.name}, current); err != nil {
 		return false
 	}
-	return current.GetResourceVersion() == last.resourceVersion
+	return current.GetResourceVersion() == resourceVersion
 }
 
 func (a *Applier) remember(key objectKey, state appliedState) {

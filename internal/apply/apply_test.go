@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/journeymap/journey-operator/internal/testenv"
@@ -116,6 +117,24 @@ func TestApplier(t *testing.T) {
 		mustApply(t, a, collectorConfig("pricing", "30s"), true)
 	})
 
+	t.Run("a cache lagging behind the Applier's own writes costs a read, not a write", func(t *testing.T) {
+		lagging := &Applier{Client: c, Reader: emptyCache{}, LiveReader: c}
+		mustApply(t, lagging, collectorConfig("contacts-sync", "30s"), true)
+		mustApply(t, lagging, collectorConfig("contacts-sync", "30s"), false)
+
+		if err := c.Delete(ctx, collectorConfig("contacts-sync", "")); err != nil {
+			t.Fatal(err)
+		}
+		mustApply(t, lagging, collectorConfig("contacts-sync", "30s"), true)
+		if got := dataOf(t, "contacts-sync"); got != "30s" {
+			t.Fatalf("interval %q after re-creating, want 30s", got)
+		}
+
+		blind := &Applier{Client: c, Reader: emptyCache{}}
+		mustApply(t, blind, collectorConfig("contacts-sync", "30s"), true)
+		mustApply(t, blind, collectorConfig("contacts-sync", "30s"), true)
+	})
+
 	t.Run("bad objects fail with their name and are not remembered", func(t *testing.T) {
 		a := &Applier{Client: c, Reader: c}
 		_, err := a.Apply(ctx, collectorConfig("Not_A_DNS_Name", "30s"))
@@ -130,6 +149,15 @@ func TestApplier(t *testing.T) {
 		}
 	})
 }
+
+// emptyCache is a cache that has not seen any object yet.
+type emptyCache struct{}
+
+func (emptyCache) Get(_ context.Context, key client.ObjectKey, _ client.Object, _ ...client.GetOption) error {
+	return apierrors.NewNotFound(schema.GroupResource{}, key.Name)
+}
+
+func (emptyCache) List(context.Context, client.ObjectList, ...client.ListOption) error { return nil }
 
 // unknownKind is a kind no scheme knows.
 type unknownKind struct {

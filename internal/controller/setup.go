@@ -39,7 +39,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 	if err := prometheusOperator.Detect(ctx, mgr.GetAPIReader()); err != nil {
 		return fmt.Errorf("detecting the Prometheus Operator CRDs: %w", err)
 	}
-	applier := &apply.Applier{Client: mgr.GetClient(), Reader: mgr.GetClient()}
+	applier := &apply.Applier{Client: mgr.GetClient(), Reader: mgr.GetClient(), LiveReader: mgr.GetAPIReader()}
 	events := eventRecorder{EventRecorder: mgr.GetEventRecorder("journey-operator")}
 
 	if opts.HealthInterval == 0 {

@@ -2,7 +2,6 @@ package controller_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -41,14 +40,7 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 	}
 
 	// Converged means a quiet second; then the real measurement starts.
-	eventually(t, convergeTimeout, func() error {
-		before := writes.Total()
-		time.Sleep(time.Second)
-		if after := writes.Total(); after != before {
-			return fmt.Errorf("%d writes in the last second", after-before)
-		}
-		return nil
-	})
+	waitQuiet(t)
 	before := writes.Snapshot()
 	time.Sleep(2*resyncPeriod + 2*time.Second)
 	if extra := writes.Since(before); len(extra) > 0 {

@@ -100,6 +100,19 @@ func startManager(ctx context.Context, env *testenv.Env, counter *testenv.WriteC
 
 const convergeTimeout = 60 * time.Second
 
+// waitQuiet returns once the manager has written nothing for a second.
+func waitQuiet(t *testing.T) {
+	t.Helper()
+	eventually(t, convergeTimeout, func() error {
+		before := writes.Total()
+		time.Sleep(time.Second)
+		if after := writes.Total(); after != before {
+			return fmt.Errorf("%d writes in the last second", after-before)
+		}
+		return nil
+	})
+}
+
 func newNamespace(t *testing.T, c client.Client) string {
 	t.Helper()
 	ns := &unstructured.Unstructured{}

@@ -62,7 +62,7 @@ func (r *report) markdown(opts options) string {
 	row("6. drift: children deleted (1%)", "", func(res *result) string { return fmt.Sprint(res.driftDeleted) })
 	row("6. drift: time to restore all", "", func(res *result) string { return res.driftRestore.Round(10 * time.Millisecond).String() })
 	row("6. drift: writes per restored child", "1", func(res *result) string {
-		return fmt.Sprintf("%.2f", float64(res.driftWrites)/float64(max(1, res.driftDeleted)))
+		return fmt.Sprintf("%.2f", float64(countWrites(res.driftWrites))/float64(max(1, res.driftDeleted)))
 	})
 	if len(r.results) >= 2 {
 		small, large := r.results[len(r.results)-2], r.results[len(r.results)-1]
@@ -76,6 +76,9 @@ func (r *report) markdown(opts options) string {
 	}
 	for _, res := range r.results {
 		fmt.Fprintf(&b, "\nManager writes during churn at %s: %s\n", res.scale, strings.Join(res.churnWrites, ", "))
+	}
+	for _, res := range r.results {
+		fmt.Fprintf(&b, "\nManager writes restoring deleted children at %s: %s\n", res.scale, strings.Join(res.driftWrites, ", "))
 	}
 	for _, res := range r.results {
 		if len(res.steadyWrites) > 0 {

@@ -54,7 +54,7 @@ type result struct {
 	heapConverged  uint64 // manager heap after convergence
 	driftDeleted   int
 	driftRestore   time.Duration
-	driftWrites    int
+	driftWrites    []string
 }
 
 func measureScale(ctx context.Context, opts options, sc scale, steady time.Duration) (*result, error) {
@@ -611,15 +611,15 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 // drift deletes every hundredth child and measures how long the operator
 // takes to bring all of them back, and how many writes it spends doing so.
-func drift(ctx context.Context, c client.Client, writes *testenv.WriteCounter) (int, time.Duration, int, error) {
+func drift(ctx context.Context, c client.Client, writes *testenv.WriteCounter) (int, time.Duration, []string, error) {
 	var children []client.Object
 	for _, list := range []client.ObjectList{&monitoringv1.PrometheusRuleList{}, &appsv1.DeploymentList{}, &corev1.ServiceList{}, &monitoringv1.ServiceMonitorList{}} {
 		if err := c.List(ctx, list, client.InNamespace(namespace), client.HasLabels{render.ManagedByLabel}); err != nil {
-			return 0, 0, 0, err
+			return 0, 0, nil, err
 		}
 		items, err := meta.ExtractList(list)
 		if err != nil {
-			return 0, 0, 0, err
+			return 0, 0, nil, err
 		}
 		for _, item := range items {
 			children = append(children, item.(client.Object))
@@ -629,11 +629,11 @@ func drift(ctx context.Context, c client.Client, writes *testenv.WriteCounter) (
 	for i := 0; i < len(children); i += 100 {
 		victims = append(victims, children[i])
 	}
-	before := writes.Total()
+	before := writes.Snapshot()
 	start := time.Now()
 	for _, v := range victims {
 		if err := c.Delete(ctx, v); err != nil {
-			return 0, 0, 0, err
+			return 0, 0, nil, err
 		}
 	}
 	deadline := time.Now().Add(5 * time.Minute)
@@ -645,12 +645,12 @@ func drift(ctx context.Context, c client.Client, writes *testenv.WriteCounter) (
 				break
 			}
 			if time.Now().After(deadline) {
-				return 0, 0, 0, fmt.Errorf("%T %s was not restored", v, v.GetName())
+				return 0, 0, nil, fmt.Errorf("%T %s was not restored", v, v.GetName())
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
 	restore := time.Since(start)
 	writes.WaitQuiet(3 * time.Second)
-	return len(victims), restore, writes.Total() - before, nil
+	return len(victims), restore, writes.Since(before), nil
 }
