@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -574,13 +575,18 @@ func churn(ctx context.Context, c client.WithWatch, sc scale, rate int, duration
 		} else {
 			m.Spec.Objectives.Availability = "99.5"
 		}
-		at := time.Now()
+		// Pending before the request: the operator can observe the new
+		// generation, and the watch report it, before Update returns.
+		expected := key{name, m.Generation + 1}
+		mu.Lock()
+		pending[expected] = time.Now()
+		mu.Unlock()
 		if err := c.Update(ctx, m); err != nil {
 			return 0, 0, 0, err
 		}
-		mu.Lock()
-		pending[key{name, m.Generation}] = at
-		mu.Unlock()
+		if m.Generation != expected.generation {
+			return 0, 0, 0, fmt.Errorf("monitor %s: generation %d after a spec update, want %d", name, m.Generation, expected.generation)
+		}
 		updates++
 	}
 	deadline := time.Now().Add(2 * time.Minute)
@@ -596,7 +602,15 @@ func churn(ctx context.Context, c client.WithWatch, sc scale, rate int, duration
 	mu.Lock()
 	defer mu.Unlock()
 	if len(pending) > 0 {
-		return 0, 0, 0, fmt.Errorf("%d of %d spec updates were never observed", len(pending), updates)
+		var lost []string
+		for k := range pending {
+			m := &cxv1alpha1.TouchpointMonitor{}
+			if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: k.name}, m); err != nil {
+				return 0, 0, 0, err
+			}
+			lost = append(lost, fmt.Sprintf("%s generation %d (now generation %d, observed %d)", k.name, k.generation, m.Generation, m.Status.ObservedGeneration))
+		}
+		return 0, 0, 0, fmt.Errorf("%d of %d spec updates were never observed: %s", len(pending), updates, strings.Join(lost, "; "))
 	}
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	return updates, percentile(latencies, 0.50), percentile(latencies, 0.99), nil
