@@ -124,16 +124,16 @@ func (a *Applier) upToDate(ctx context.Context, key objectKey, hash [sha256.Size
 	if !ok || last.intentHash != hash {
 		return false
 	}
-	// Metadata is all the comparison needs; reading it keeps the manager's
-	// cache of children to metadata, not whole rule files and configs.
-	if a.hasVersion(ctx, a.Reader, key, last.resourceVersion) {
+	if hasVersion(ctx, a.Reader, key, last.resourceVersion) {
 		return true
 	}
-	return a.LiveReader != nil && a.hasVersion(ctx, a.LiveReader, key, last.resourceVersion)
+	return a.LiveReader != nil && hasVersion(ctx, a.LiveReader, key, last.resourceVersion)
 }
 
 // hasVersion says whether the reader holds the object at resourceVersion.
-func (a *Applier) hasVersion(ctx context.Context, reader client.Reader, key objectKey, resourceVersion string) bool {
+func hasVersion(ctx context.Context, reader client.Reader, key objectKey, resourceVersion string) bool {
+	// Metadata is all the comparison needs; reading it keeps the manager's
+	// cache of children to metadata, not whole rule files and configs.
 	current := &metav1.PartialObjectMetadata{}
 	current.SetGroupVersionKind(key.gvk)
 	if err := reader.Get(ctx, client.ObjectKey{Namespace: key.namespace, Name: key.name}, current); err != nil {

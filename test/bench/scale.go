@@ -137,7 +137,6 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	res.churnWrites = writes.Since(writesBefore)
 
 	step(sc, "drift: delete 1% of the children")
-	writes.WaitQuiet(3 * time.Second)
 	if res.driftDeleted, res.driftRestore, res.driftWrites, err = drift(ctx, c, writes); err != nil {
 		return nil, err
 	}
