@@ -29,8 +29,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/controlplane"
 	"github.com/journeymap/journey-operator/internal/localstack"
-	"github.com/journeymap/journey-operator/internal/testenv"
 )
 
 const (
@@ -90,7 +90,7 @@ func fault(verb, touchpoint string) error {
 }
 
 func demo(exitAfter time.Duration) error {
-	root, err := testenv.RepoRoot()
+	root, err := controlplane.RepoRoot()
 	if err != nil {
 		return err
 	}

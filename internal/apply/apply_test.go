@@ -12,14 +12,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/journeymap/journey-operator/internal/testenv"
+	"github.com/journeymap/journey-operator/internal/controlplane"
 )
 
 // The Applier runs against a real apiserver: whether a server-side apply
 // changes an object, and which resourceVersion it answers with, is the
 // apiserver's business and the point of these tests.
 func TestApplier(t *testing.T) {
-	env, err := testenv.Start(testenv.Options{})
+	env, err := controlplane.Start(controlplane.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,13 +7,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
-	"github.com/journeymap/journey-operator/internal/render"
+	"github.com/journeymap/journey-operator/internal/journey"
 )
 
 // listMonitorsOf lists the monitors that name a journey map.
-func listMonitorsOf(ctx context.Context, r client.Reader, namespace, journey string) ([]cxv1alpha1.TouchpointMonitor, error) {
+func listMonitorsOf(ctx context.Context, r client.Reader, namespace, journeyMap string) ([]cxv1alpha1.TouchpointMonitor, error) {
 	var list cxv1alpha1.TouchpointMonitorList
-	if err := r.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{monitorJourneyMapIndex: journey}); err != nil {
+	if err := r.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{monitorJourneyMapIndex: journeyMap}); err != nil {
 		return nil, err
 	}
 	return list.Items, nil
@@ -43,15 +43,15 @@ func monitorOwners(monitors []cxv1alpha1.TouchpointMonitor) map[string]string {
 // activeBindings are the monitors of a map that the map's collector and
 // roll-up use: bound to a touchpoint of the map, in charge of it, and
 // valid. One bad monitor is left out without holding up the others.
-func activeBindings(journey *cxv1alpha1.JourneyMap, monitors []cxv1alpha1.TouchpointMonitor, valid *validity) []render.TouchpointBinding {
+func activeBindings(journeyMap *cxv1alpha1.JourneyMap, monitors []cxv1alpha1.TouchpointMonitor, valid *validity) []journey.TouchpointBinding {
 	owners := monitorOwners(monitors)
-	var bindings []render.TouchpointBinding
+	var bindings []journey.TouchpointBinding
 	for i := range monitors {
 		m := &monitors[i]
 		if owners[m.Spec.Touchpoint] != m.Name {
 			continue
 		}
-		b, ok := render.Resolve(m, journey)
+		b, ok := journey.Resolve(m, journeyMap)
 		if !ok || valid.validate(b) != nil {
 			continue
 		}

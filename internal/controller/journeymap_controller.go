@@ -23,6 +23,7 @@ import (
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/apply"
 	"github.com/journeymap/journey-operator/internal/health"
+	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
 )
 
@@ -50,7 +51,7 @@ type JourneyMapReconciler struct {
 type mapScope struct {
 	journey      *cxv1alpha1.JourneyMap
 	monitors     []cxv1alpha1.TouchpointMonitor
-	bindings     []render.TouchpointBinding
+	bindings     []journey.TouchpointBinding
 	requeueAfter time.Duration
 }
 

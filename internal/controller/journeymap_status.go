@@ -7,7 +7,7 @@ import (
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/health"
-	"github.com/journeymap/journey-operator/internal/render"
+	"github.com/journeymap/journey-operator/internal/journey"
 )
 
 // mapConditions are the specific conditions Ready summarizes, in the order
@@ -46,7 +46,7 @@ func setMapRulesApplied(m *cxv1alpha1.JourneyMap, kind cxv1alpha1.RulesKind, nam
 
 // setCoverage counts the monitored touchpoints and names the moments of
 // truth nobody watches.
-func setCoverage(m *cxv1alpha1.JourneyMap, bindings []render.TouchpointBinding) {
+func setCoverage(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding) {
 	monitored := map[string]bool{}
 	for _, b := range bindings {
 		monitored[b.Touchpoint.Name] = true
@@ -68,7 +68,7 @@ func setCoverage(m *cxv1alpha1.JourneyMap, bindings []render.TouchpointBinding) 
 }
 
 // setHealth rolls the monitors' health up into the stages and the map.
-func setHealth(m *cxv1alpha1.JourneyMap, bindings []render.TouchpointBinding) {
+func setHealth(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding) {
 	touchpoints := make([]health.Touchpoint, 0, len(bindings))
 	monitoredPerStage := map[string]int32{}
 	for _, b := range bindings {

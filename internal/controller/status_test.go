@@ -6,7 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
-	"github.com/journeymap/journey-operator/internal/render"
+	"github.com/journeymap/journey-operator/internal/journey"
 )
 
 func TestSummarizeReady(t *testing.T) {
@@ -54,7 +54,7 @@ func TestSetCoverage(t *testing.T) {
 		{Name: "consideration", Touchpoints: []cxv1alpha1.Touchpoint{{Name: "pricing", MomentOfTruth: true}, {Name: "chat"}}},
 		{Name: "purchase", Touchpoints: []cxv1alpha1.Touchpoint{{Name: "checkout", MomentOfTruth: true}, {Name: "signup", MomentOfTruth: true}}},
 	}}}
-	bindings := []render.TouchpointBinding{
+	bindings := []journey.TouchpointBinding{
 		{Touchpoint: &m.Spec.Stages[0].Touchpoints[0]},
 		{Touchpoint: &m.Spec.Stages[1].Touchpoints[1]},
 	}

@@ -15,8 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/controlplane"
 	"github.com/journeymap/journey-operator/internal/render"
-	"github.com/journeymap/journey-operator/internal/testenv"
+	"github.com/journeymap/journey-operator/internal/test/testenv"
 )
 
 // TestSteadyStateWritesNothing lets the samples converge, then counts the
@@ -54,7 +55,7 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 // installed, the running operator moves every rule set to a PrometheusRule
 // and adds ServiceMonitors, without a restart.
 func TestPrometheusOperatorInstalledLater(t *testing.T) {
-	bare, err := testenv.Start(testenv.Options{})
+	bare, err := controlplane.Start(controlplane.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestPrometheusOperatorInstalledLater(t *testing.T) {
 		t.Fatalf("without the Prometheus Operator the collector Service needs scrape annotations: %v", service.Annotations)
 	}
 
-	if _, err := envtest.InstallCRDs(bare.Config, envtest.CRDInstallOptions{Paths: testenv.MonitoringCRDs(bare.RepoRoot)}); err != nil {
+	if _, err := envtest.InstallCRDs(bare.Config, envtest.CRDInstallOptions{Paths: controlplane.MonitoringCRDs(bare.RepoRoot)}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, convergeTimeout, func() error {

@@ -23,8 +23,9 @@ import (
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/controller"
+	"github.com/journeymap/journey-operator/internal/controlplane"
 	"github.com/journeymap/journey-operator/internal/scheme"
-	"github.com/journeymap/journey-operator/internal/testenv"
+	"github.com/journeymap/journey-operator/internal/test/testenv"
 )
 
 // resyncPeriod is short so that the steady-state test sees informer
@@ -32,7 +33,7 @@ import (
 const resyncPeriod = 5 * time.Second
 
 var (
-	env    *testenv.Env
+	env    *controlplane.Env
 	writes = &testenv.WriteCounter{}
 )
 
@@ -42,12 +43,12 @@ func TestMain(m *testing.M) {
 
 func runSuite(m *testing.M) int {
 	ctrl.SetLogger(logr.Discard())
-	root, err := testenv.RepoRoot()
+	root, err := controlplane.RepoRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	env, err = testenv.Start(testenv.Options{ExtraCRDPaths: testenv.MonitoringCRDs(root)})
+	env, err = controlplane.Start(controlplane.Options{ExtraCRDPaths: controlplane.MonitoringCRDs(root)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -74,7 +75,7 @@ func runSuite(m *testing.M) int {
 
 // startManager runs the operator in-process against env, as main does, with
 // its API writes counted.
-func startManager(ctx context.Context, env *testenv.Env, counter *testenv.WriteCounter) (<-chan error, error) {
+func startManager(ctx context.Context, env *controlplane.Env, counter *testenv.WriteCounter) (<-chan error, error) {
 	cfg := rest.CopyConfig(env.Config)
 	cfg.WrapTransport = counter.Wrap
 	cacheOpts := controller.CacheOptions(nil)

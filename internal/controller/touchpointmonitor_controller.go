@@ -25,6 +25,7 @@ import (
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/apply"
 	"github.com/journeymap/journey-operator/internal/health"
+	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
 )
 
@@ -48,7 +49,7 @@ type TouchpointMonitorReconciler struct {
 // monitorScope is what one reconcile of a monitor has observed so far.
 type monitorScope struct {
 	monitor      *cxv1alpha1.TouchpointMonitor
-	binding      render.TouchpointBinding
+	binding      journey.TouchpointBinding
 	requeueAfter time.Duration
 }
 
@@ -101,8 +102,8 @@ func (r *TouchpointMonitorReconciler) Reconcile(ctx context.Context, req ctrl.Re
 // exist, the monitor waits: the map watch brings it back here.
 func (r *TouchpointMonitorReconciler) resolveTouchpoint(ctx context.Context, s *monitorScope) (bool, error) {
 	obj := s.monitor
-	journey := &cxv1alpha1.JourneyMap{}
-	err := r.Get(ctx, types.NamespacedName{Namespace: obj.Namespace, Name: obj.Spec.JourneyMapRef.Name}, journey)
+	journeyMap := &cxv1alpha1.JourneyMap{}
+	err := r.Get(ctx, types.NamespacedName{Namespace: obj.Namespace, Name: obj.Spec.JourneyMapRef.Name}, journeyMap)
 	switch {
 	case apierrors.IsNotFound(err):
 		setTouchpointUnresolved(obj, cxv1alpha1.JourneyMapNotFoundReason,
@@ -111,19 +112,19 @@ func (r *TouchpointMonitorReconciler) resolveTouchpoint(ctx context.Context, s *
 	case err != nil:
 		return false, err
 	}
-	binding, ok := render.Resolve(obj, journey)
+	binding, ok := journey.Resolve(obj, journeyMap)
 	if !ok {
 		setTouchpointUnresolved(obj, cxv1alpha1.TouchpointNotFoundReason,
-			fmt.Sprintf("JourneyMap %q has no touchpoint %q; its touchpoints are: %s", journey.Name, obj.Spec.Touchpoint, touchpointNames(journey)))
+			fmt.Sprintf("JourneyMap %q has no touchpoint %q; its touchpoints are: %s", journeyMap.Name, obj.Spec.Touchpoint, touchpointNames(journeyMap)))
 		return false, r.removeRules(ctx, obj)
 	}
-	siblings, err := listMonitorsOf(ctx, r.Client, obj.Namespace, journey.Name)
+	siblings, err := listMonitorsOf(ctx, r.Client, obj.Namespace, journeyMap.Name)
 	if err != nil {
 		return false, err
 	}
 	if owner := monitorOwners(siblings)[obj.Spec.Touchpoint]; owner != "" && owner != obj.Name {
 		setTouchpointUnresolved(obj, cxv1alpha1.DuplicateMonitorReason,
-			fmt.Sprintf("touchpoint %q of JourneyMap %q is already monitored by %q; delete one of the two monitors", obj.Spec.Touchpoint, journey.Name, owner))
+			fmt.Sprintf("touchpoint %q of JourneyMap %q is already monitored by %q; delete one of the two monitors", obj.Spec.Touchpoint, journeyMap.Name, owner))
 		return false, r.removeRules(ctx, obj)
 	}
 	s.binding = binding
@@ -168,7 +169,7 @@ func (r *TouchpointMonitorReconciler) evaluateHealth(ctx context.Context, s *mon
 		return true, nil
 	}
 	s.requeueAfter = wait.Jitter(r.HealthInterval, 0.1)
-	budget, err := render.ErrorBudget(s.monitor)
+	budget, err := journey.ErrorBudget(s.monitor)
 	if err != nil {
 		return false, err
 	}
@@ -177,7 +178,7 @@ func (r *TouchpointMonitorReconciler) evaluateHealth(ctx context.Context, s *mon
 		Namespace:       s.monitor.Namespace,
 		Journey:         s.binding.Map.Name,
 		Touchpoint:      s.binding.Touchpoint.Name,
-		ObjectiveWindow: render.ObjectiveWindow(s.monitor),
+		ObjectiveWindow: journey.ObjectiveWindow(s.monitor),
 		Probe:           spec.Probe != nil,
 		Latency:         spec.Probe != nil && spec.Objectives.Latency != nil,
 	}

@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
 )
 
@@ -27,7 +28,7 @@ type validityEntry struct {
 
 // validate returns render.Validate's verdict on the binding's monitor,
 // computed once per generation.
-func (v *validity) validate(b render.TouchpointBinding) error {
+func (v *validity) validate(b journey.TouchpointBinding) error {
 	key := types.NamespacedName{Namespace: b.Monitor.Namespace, Name: b.Monitor.Name}
 	uid, generation := b.Monitor.UID, b.Monitor.Generation
 	v.mu.Lock()

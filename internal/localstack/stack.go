@@ -26,10 +26,10 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/journeymap/journey-operator/internal/controller"
+	"github.com/journeymap/journey-operator/internal/controlplane"
 	"github.com/journeymap/journey-operator/internal/demoshop"
 	"github.com/journeymap/journey-operator/internal/health"
 	"github.com/journeymap/journey-operator/internal/scheme"
-	"github.com/journeymap/journey-operator/internal/testenv"
 )
 
 // Options tune the stack.
@@ -53,7 +53,7 @@ type Options struct {
 
 // Stack is the running loop.
 type Stack struct {
-	Env           *testenv.Env
+	Env           *controlplane.Env
 	Kubeconfig    string
 	PrometheusURL string
 	ShopURL       string
@@ -74,12 +74,12 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 			s = nil
 		}
 	}()
-	root, err := testenv.RepoRoot()
+	root, err := controlplane.RepoRoot()
 	if err != nil {
 		return s, err
 	}
 
-	if s.Env, err = testenv.Start(testenv.Options{ExtraCRDPaths: testenv.MonitoringCRDs(root)}); err != nil {
+	if s.Env, err = controlplane.Start(controlplane.Options{ExtraCRDPaths: controlplane.MonitoringCRDs(root)}); err != nil {
 		return s, err
 	}
 	s.cleanup = append(s.cleanup, s.Env.Stop)

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/probe"
 )
 
@@ -35,7 +36,7 @@ const (
 type Collector struct {
 	Map *cxv1alpha1.JourneyMap
 	// Probed are the bindings whose monitors have a probe, in any order.
-	Probed []TouchpointBinding
+	Probed []journey.TouchpointBinding
 	// Image is the journey-probe container image.
 	Image string
 	// ServiceMonitor says whether the Prometheus Operator is installed; the

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/journey"
 )
 
 const stageDegradedFor = "10m"
@@ -16,8 +17,8 @@ const stageDegradedFor = "10m"
 // of each stage and of the whole journey, and an alert per monitored stage
 // that falls below what its touchpoints' objectives promise together.
 // monitored are the map's bound monitors.
-func JourneyRules(journey *cxv1alpha1.JourneyMap, monitored []TouchpointBinding) (RulesObject, error) {
-	sel := fmt.Sprintf(`namespace=%q, journey=%q`, journey.Namespace, journey.Name)
+func JourneyRules(journeyMap *cxv1alpha1.JourneyMap, monitored []journey.TouchpointBinding) (RulesObject, error) {
+	sel := fmt.Sprintf(`namespace=%q, journey=%q`, journeyMap.Namespace, journeyMap.Name)
 	// A touchpoint watched by a probe and a metric counts once, by its
 	// worse SLI.
 	perTouchpoint := func(extra string) string {
@@ -35,7 +36,7 @@ func JourneyRules(journey *cxv1alpha1.JourneyMap, monitored []TouchpointBinding)
 			break
 		}
 	}
-	labels := map[string]string{"persona": journey.Spec.PersonaRef.Name}
+	labels := map[string]string{"persona": journeyMap.Spec.PersonaRef.Name}
 	rules := []monitoringv1.Rule{
 		{Record: StageSuccessRecord, Expr: intstr.FromString(product("namespace, journey, stage", perTouchpoint(""))), Labels: labels},
 		{Record: JourneySuccessRecord, Expr: intstr.FromString(product("namespace, journey", perTouchpoint(journeyScope))), Labels: labels},
@@ -45,21 +46,21 @@ func JourneyRules(journey *cxv1alpha1.JourneyMap, monitored []TouchpointBinding)
 	if err != nil {
 		return RulesObject{}, err
 	}
-	for i := range journey.Spec.Stages {
-		stage := &journey.Spec.Stages[i]
+	for i := range journeyMap.Spec.Stages {
+		stage := &journeyMap.Spec.Stages[i]
 		objective, ok := objectives[stage.Name]
 		if !ok {
 			continue
 		}
-		rules = append(rules, stageDegradedRule(journey, stage, sel, objective))
+		rules = append(rules, stageDegradedRule(journeyMap, stage, sel, objective))
 	}
 	return RulesObject{
-		Name:   JourneyRulesName(journey.Name),
-		Owner:  journey,
-		Labels: map[string]string{ComponentLabel: rulesComponent, JourneyLabel: labelValue(journey.Name)},
+		Name:   JourneyRulesName(journeyMap.Name),
+		Owner:  journeyMap,
+		Labels: map[string]string{ComponentLabel: rulesComponent, JourneyLabel: labelValue(journeyMap.Name)},
 		Groups: []monitoringv1.RuleGroup{{
-			Name:     fmt.Sprintf("journey-rollup:%s:%s", journey.Namespace, journey.Name),
-			Interval: ptrDuration(ruleEvaluationInterval),
+			Name:     fmt.Sprintf("journey-rollup:%s:%s", journeyMap.Namespace, journeyMap.Name),
+			Interval: ptrDuration(journey.RuleEvaluationInterval),
 			Rules:    rules,
 		}},
 	}, nil
@@ -68,7 +69,7 @@ func JourneyRules(journey *cxv1alpha1.JourneyMap, monitored []TouchpointBinding)
 // stageObjectives is, per stage, the success ratio its monitored
 // touchpoints promise together: the product of their availability
 // objectives.
-func stageObjectives(monitored []TouchpointBinding) (map[string]float64, error) {
+func stageObjectives(monitored []journey.TouchpointBinding) (map[string]float64, error) {
 	objectives := map[string]float64{}
 	for _, b := range monitored {
 		availability, err := strconv.ParseFloat(b.Monitor.Spec.Objectives.Availability, 64)
@@ -83,13 +84,13 @@ func stageObjectives(monitored []TouchpointBinding) (map[string]float64, error) 
 	return objectives, nil
 }
 
-func stageDegradedRule(journey *cxv1alpha1.JourneyMap, stage *cxv1alpha1.Stage, sel string, objective float64) monitoringv1.Rule {
+func stageDegradedRule(journeyMap *cxv1alpha1.JourneyMap, stage *cxv1alpha1.Stage, sel string, objective float64) monitoringv1.Rule {
 	name := userText(displayOr(stage.DisplayName, stage.Name))
-	impact := fmt.Sprintf("Persona %s gets through stage %q of journey %s/%s less often than promised", journey.Spec.PersonaRef.Name, name, journey.Namespace, journey.Name)
+	impact := fmt.Sprintf("Persona %s gets through stage %q of journey %s/%s less often than promised", journeyMap.Spec.PersonaRef.Name, name, journeyMap.Namespace, journeyMap.Name)
 	if stage.CustomerGoal != "" {
 		impact += "; customers here are trying to: " + userText(stage.CustomerGoal)
 	}
-	team := journey.Spec.Owner
+	team := journeyMap.Spec.Owner
 	if team == "" {
 		team = "unowned"
 	}
@@ -98,15 +99,15 @@ func stageDegradedRule(journey *cxv1alpha1.JourneyMap, stage *cxv1alpha1.Stage, 
 		Expr:  intstr.FromString(fmt.Sprintf("%s{%s, stage=%q} < %s", StageSuccessRecord, sel, stage.Name, formatFloat(objective))),
 		For:   ptrDuration(stageDegradedFor),
 		Labels: map[string]string{
-			"namespace": journey.Namespace,
-			"journey":   journey.Name,
+			"namespace": journeyMap.Namespace,
+			"journey":   journeyMap.Name,
 			"stage":     stage.Name,
-			"persona":   journey.Spec.PersonaRef.Name,
+			"persona":   journeyMap.Spec.PersonaRef.Name,
 			"team":      team,
-			"severity":  defaultTicketSeverity,
+			"severity":  journey.DefaultTicketSeverity,
 		},
 		Annotations: map[string]string{
-			"summary":         fmt.Sprintf("Stage %s of journey %s: only {{ $value | humanizePercentage }} of customers get through", name, journey.Name),
+			"summary":         fmt.Sprintf("Stage %s of journey %s: only {{ $value | humanizePercentage }} of customers get through", name, journeyMap.Name),
 			"description":     fmt.Sprintf("The stage's touchpoints together promise %s; %s.", formatFloat(objective*100)+"%", impact),
 			"customer_impact": impact + ".",
 		},

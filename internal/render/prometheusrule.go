@@ -10,6 +10,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/yaml"
+
+	"github.com/journeymap/journey-operator/internal/journey"
 )
 
 // RulesObject is the child holding a set of rule groups: a PrometheusRule
@@ -98,7 +100,7 @@ func RuleFile(groups []monitoringv1.RuleGroup) ([]byte, error) {
 }
 
 // MonitorRules is the rule set of a monitored touchpoint.
-func MonitorRules(b TouchpointBinding) (RulesObject, error) {
+func MonitorRules(b journey.TouchpointBinding) (RulesObject, error) {
 	groups, err := MonitorRuleGroups(b)
 	if err != nil {
 		return RulesObject{}, err

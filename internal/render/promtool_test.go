@@ -11,8 +11,9 @@ import (
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 
+	"github.com/journeymap/journey-operator/internal/controlplane"
+	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
-	"github.com/journeymap/journey-operator/internal/testenv"
 )
 
 // TestPromtoolRules proves the generated alerts with Prometheus' own rule
@@ -33,7 +34,7 @@ import (
 //	journey-marketing-automation-trial.rules.yaml
 //	                            the map's stage and journey roll-up
 func TestPromtoolRules(t *testing.T) {
-	root, err := testenv.RepoRoot()
+	root, err := controlplane.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,10 +105,10 @@ func promtoolRuleFiles(t *testing.T) map[string][]monitoringv1.RuleGroup {
 	t.Helper()
 	maps, monitors := samples(t)
 	files := map[string][]monitoringv1.RuleGroup{}
-	const journey = "marketing-automation-trial"
-	var journeyBindings []render.TouchpointBinding
+	const journeyName = "marketing-automation-trial"
+	var journeyBindings []journey.TouchpointBinding
 	for _, m := range monitors {
-		if m.Spec.JourneyMapRef.Name != journey {
+		if m.Spec.JourneyMapRef.Name != journeyName {
 			continue
 		}
 		b := bind(t, maps, m)
@@ -128,15 +129,15 @@ func promtoolRuleFiles(t *testing.T) map[string][]monitoringv1.RuleGroup {
 	if len(files) != 4 {
 		t.Fatalf("the samples lack a monitor the promtool tests need; rendered %d rule files", len(files))
 	}
-	rollup, err := render.JourneyRules(maps[journey], journeyBindings)
+	rollup, err := render.JourneyRules(maps[journeyName], journeyBindings)
 	if err != nil {
 		t.Fatal(err)
 	}
-	files["journey-"+journey+".rules.yaml"] = rollup.Groups
+	files["journey-"+journeyName+".rules.yaml"] = rollup.Groups
 	return files
 }
 
-func monitorGroups(t *testing.T, b render.TouchpointBinding) []monitoringv1.RuleGroup {
+func monitorGroups(t *testing.T, b journey.TouchpointBinding) []monitoringv1.RuleGroup {
 	t.Helper()
 	rules, err := render.MonitorRules(b)
 	if err != nil {
@@ -149,7 +150,7 @@ func monitorGroups(t *testing.T, b render.TouchpointBinding) []monitoringv1.Rule
 // objective window scales to.
 func assertWindows(t *testing.T, objective, tiers, interval string) {
 	t.Helper()
-	w, err := render.WindowsFor(objective)
+	w, err := journey.WindowsFor(objective)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
 	"github.com/journeymap/journey-operator/internal/scheme"
 )
@@ -61,9 +62,9 @@ func mustUnmarshal(t *testing.T, data []byte, into any) {
 	}
 }
 
-func bind(t *testing.T, maps map[string]*cxv1alpha1.JourneyMap, m *cxv1alpha1.TouchpointMonitor) render.TouchpointBinding {
+func bind(t *testing.T, maps map[string]*cxv1alpha1.JourneyMap, m *cxv1alpha1.TouchpointMonitor) journey.TouchpointBinding {
 	t.Helper()
-	b, ok := render.Resolve(m, maps[m.Spec.JourneyMapRef.Name])
+	b, ok := journey.Resolve(m, maps[m.Spec.JourneyMapRef.Name])
 	if !ok {
 		t.Fatalf("sample monitor %s names no touchpoint of its map", m.Name)
 	}
@@ -132,8 +133,8 @@ func TestRuleConfigMapGolden(t *testing.T) {
 func TestCollectorGolden(t *testing.T) {
 	maps, monitors := samples(t)
 	s := scheme.New()
-	for name, journey := range maps {
-		c := render.Collector{Map: journey, Image: "journey-probe:test", ServiceMonitor: true}
+	for name, journeyMap := range maps {
+		c := render.Collector{Map: journeyMap, Image: "journey-probe:test", ServiceMonitor: true}
 		for _, m := range monitors {
 			if m.Spec.JourneyMapRef.Name == name && m.Spec.Probe != nil {
 				c.Probed = append(c.Probed, bind(t, maps, m))
@@ -169,14 +170,14 @@ func TestCollectorGolden(t *testing.T) {
 
 func TestJourneyRulesGolden(t *testing.T) {
 	maps, monitors := samples(t)
-	for name, journey := range maps {
-		var bindings []render.TouchpointBinding
+	for name, journeyMap := range maps {
+		var bindings []journey.TouchpointBinding
 		for _, m := range monitors {
 			if m.Spec.JourneyMapRef.Name == name {
 				bindings = append(bindings, bind(t, maps, m))
 			}
 		}
-		rules, err := render.JourneyRules(journey, bindings)
+		rules, err := render.JourneyRules(journeyMap, bindings)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,14 +202,14 @@ func TestRulesParseWithPrometheus(t *testing.T) {
 		}
 		sets = append(sets, rules)
 	}
-	for name, journey := range maps {
-		var bindings []render.TouchpointBinding
+	for name, journeyMap := range maps {
+		var bindings []journey.TouchpointBinding
 		for _, m := range monitors {
 			if m.Spec.JourneyMapRef.Name == name {
 				bindings = append(bindings, bind(t, maps, m))
 			}
 		}
-		rules, err := render.JourneyRules(journey, bindings)
+		rules, err := render.JourneyRules(journeyMap, bindings)
 		if err != nil {
 			t.Fatal(err)
 		}

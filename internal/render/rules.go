@@ -3,16 +3,14 @@ package render
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
-	"github.com/prometheus/common/model"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/journey"
 )
 
 // Metric and alert names shared by the rules, the collector and the health
@@ -31,145 +29,21 @@ const (
 	SLIProbe                  = "probe"
 	SLIMetric                 = "metric"
 	windowPlaceholder         = "{{.window}}"
-	ruleEvaluationInterval    = "30s"
 	absentFor                 = "10m"
 	latencyFor                = "10m"
-	defaultObjectiveWindow    = "28d"
 	defaultLatencyPercent     = "95"
-	defaultPageSeverity       = "critical"
-	defaultTicketSeverity     = "warning"
 	touchpointGroupNamePrefix = "journey-touchpoint"
 )
 
-// Windows are the ranges a touchpoint's SLI is recorded over and its
-// burn-rate alerts look at. They are the SRE workbook's multi-window,
-// multi-burn-rate set for a 30-day objective (page: 14.4x over 1h and 5m, 6x
-// over 6h and 30m; ticket: 3x over 1d and 2h, 1x over 3d and 6h), scaled to
-// the objective window, so that each tier keeps its meaning ("2% of the
-// budget gone within the long window") for a 28-day objective as for a
-// one-hour one in a test. Scaled windows are whole minutes, at least one.
-type Windows struct {
-	// Objective is the objective window, e.g. "28d".
-	Objective string
-	// Tiers are the burn-rate alert tiers, page first.
-	Tiers []BurnRateTier
-	// Recorded are the windows with a recording rule: every tier's windows,
-	// 5m (for the stage and journey roll-ups), 1h (for status) and the
-	// objective window, sorted by length.
-	Recorded []string
-	// Interval is how often the rules are evaluated: 30s, or less for
-	// windows so short that 30s would blur them.
-	Interval string
-}
-
-// BurnRateTier is one tier of the burn-rate alerts.
-type BurnRateTier struct {
-	Page        bool
-	Factor      float64
-	Long, Short string
-	// For is how long the condition must hold before the alert fires; empty
-	// when the scaled duration is under a minute.
-	For string
-}
-
-// referenceWindow is the objective window the SRE workbook's tiers are
-// given for.
-const referenceWindow = 30 * 24 * time.Hour
-
-var referenceTiers = []struct {
-	page              bool
-	factor            float64
-	long, short, hold time.Duration
-}{
-	{page: true, factor: 14.4, long: time.Hour, short: 5 * time.Minute, hold: 2 * time.Minute},
-	{page: true, factor: 6, long: 6 * time.Hour, short: 30 * time.Minute, hold: 2 * time.Minute},
-	{page: false, factor: 3, long: 24 * time.Hour, short: 2 * time.Hour, hold: 15 * time.Minute},
-	{page: false, factor: 1, long: 72 * time.Hour, short: 6 * time.Hour, hold: 15 * time.Minute},
-}
-
-// WindowsFor scales the alert windows to an objective window such as "28d".
-func WindowsFor(objectiveWindow string) (Windows, error) {
-	objective, err := model.ParseDuration(objectiveWindow)
-	if err != nil {
-		return Windows{}, fmt.Errorf("objectives.window %q: %w", objectiveWindow, err)
-	}
-	scale := float64(time.Duration(objective)) / float64(referenceWindow)
-	w := Windows{Objective: objectiveWindow}
-	recorded := map[time.Duration]string{
-		5 * time.Minute:          "5m",
-		time.Hour:                "1h",
-		time.Duration(objective): objectiveWindow,
-	}
-	shortest := 5 * time.Minute
-	for _, ref := range referenceTiers {
-		long, short := scaleWindow(ref.long, scale), scaleWindow(ref.short, scale)
-		tier := BurnRateTier{Page: ref.page, Factor: ref.factor, Long: long.String(), Short: short.String()}
-		if hold := scaleDuration(ref.hold, scale); hold >= model.Duration(time.Minute) {
-			tier.For = hold.String()
-		}
-		w.Tiers = append(w.Tiers, tier)
-		for _, d := range []model.Duration{long, short} {
-			if _, ok := recorded[time.Duration(d)]; !ok {
-				recorded[time.Duration(d)] = d.String()
-			}
-			shortest = min(shortest, time.Duration(d))
-		}
-	}
-	lengths := make([]time.Duration, 0, len(recorded))
-	for d := range recorded {
-		lengths = append(lengths, d)
-	}
-	sort.Slice(lengths, func(i, j int) bool { return lengths[i] < lengths[j] })
-	for _, d := range lengths {
-		w.Recorded = append(w.Recorded, recorded[d])
-	}
-	w.Interval = ruleEvaluationInterval
-	if shortest < 2*time.Minute {
-		w.Interval = "15s"
-	}
-	return w, nil
-}
-
-// exhaustedAfter is how long the whole budget lasts at a burn rate.
-func (w Windows) exhaustedAfter(burnRate float64) string {
-	objective, _ := model.ParseDuration(w.Objective)
-	return model.Duration(time.Duration(float64(objective) / burnRate).Round(time.Minute)).String()
-}
-
-func scaleDuration(d time.Duration, scale float64) model.Duration {
-	return model.Duration(time.Duration(float64(d) * scale).Round(time.Minute))
-}
-
-func scaleWindow(d time.Duration, scale float64) model.Duration {
-	return max(scaleDuration(d, scale), model.Duration(time.Minute))
-}
-
-// ObjectiveWindow is the monitor's objective window, defaulted.
-func ObjectiveWindow(monitor *cxv1alpha1.TouchpointMonitor) string {
-	if monitor.Spec.Objectives.Window == "" {
-		return defaultObjectiveWindow
-	}
-	return monitor.Spec.Objectives.Window
-}
-
-// ErrorBudget is the share of attempts allowed to fail, e.g. 0.005 for an
-// availability objective of "99.5".
-func ErrorBudget(monitor *cxv1alpha1.TouchpointMonitor) (float64, error) {
-	availability, err := strconv.ParseFloat(monitor.Spec.Objectives.Availability, 64)
-	if err != nil || availability <= 0 || availability >= 100 {
-		return 0, fmt.Errorf("objectives.availability %q is not a percentage strictly between 0 and 100", monitor.Spec.Objectives.Availability)
-	}
-	return 1 - availability/100, nil
-}
-
 // MonitorRuleGroups builds the recording and alerting rules of one
 // monitored touchpoint.
-func MonitorRuleGroups(b TouchpointBinding) ([]monitoringv1.RuleGroup, error) {
-	budget, err := ErrorBudget(b.Monitor)
+func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGroup, error) {
+	b := touchpoint{binding}
+	budget, err := journey.ErrorBudget(b.Monitor)
 	if err != nil {
 		return nil, err
 	}
-	windows, err := WindowsFor(ObjectiveWindow(b.Monitor))
+	windows, err := journey.WindowsFor(journey.ObjectiveWindow(b.Monitor))
 	if err != nil {
 		return nil, err
 	}
@@ -199,13 +73,18 @@ func MonitorRuleGroups(b TouchpointBinding) ([]monitoringv1.RuleGroup, error) {
 	}}, nil
 }
 
+// touchpoint adds the rule builders to a binding.
+type touchpoint struct {
+	journey.TouchpointBinding
+}
+
 // groupName is unique across maps and namespaces: Prometheus refuses a rule
 // file with two groups of one name.
-func (b TouchpointBinding) groupName() string {
+func (b touchpoint) groupName() string {
 	return strings.Join([]string{touchpointGroupNamePrefix, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name}, ":")
 }
 
-func (b TouchpointBinding) slis() []string {
+func (b touchpoint) slis() []string {
 	var slis []string
 	if b.Monitor.Spec.Probe != nil {
 		slis = append(slis, SLIProbe)
@@ -217,7 +96,7 @@ func (b TouchpointBinding) slis() []string {
 }
 
 // probeSelector matches the collector's series of this touchpoint.
-func (b TouchpointBinding) probeSelector(extra string) string {
+func (b touchpoint) probeSelector(extra string) string {
 	sel := fmt.Sprintf(`namespace=%q, journey=%q, touchpoint=%q`, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name)
 	if extra != "" {
 		sel += ", " + extra
@@ -226,11 +105,11 @@ func (b TouchpointBinding) probeSelector(extra string) string {
 }
 
 // recordSelector matches this touchpoint's recorded SLI of one kind.
-func (b TouchpointBinding) recordSelector(sli string) string {
+func (b touchpoint) recordSelector(sli string) string {
 	return fmt.Sprintf(`{namespace=%q, journey=%q, touchpoint=%q, sli=%q}`, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name, sli)
 }
 
-func (b TouchpointBinding) errorRatioExpr(sli, window string) string {
+func (b touchpoint) errorRatioExpr(sli, window string) string {
 	if sli == SLIProbe {
 		by := "sum by (namespace, journey, touchpoint)"
 		total := fmt.Sprintf("%s (rate(%s%s[%s]))", by, ProbeTotalMetric, b.probeSelector(""), window)
@@ -254,19 +133,19 @@ func withWindow(query, window string) string {
 	return strings.ReplaceAll(query, windowPlaceholder, window)
 }
 
-func (b TouchpointBinding) recordLabels(sli string) map[string]string {
-	labels := b.journeyLabels()
+func (b touchpoint) recordLabels(sli string) map[string]string {
+	labels := b.Labels()
 	labels["sli"] = sli
 	labels["criticality"] = string(b.Criticality())
 	return labels
 }
 
-func (b TouchpointBinding) alertLabels(sli, severity string) map[string]string {
+func (b touchpoint) alertLabels(sli, severity string) map[string]string {
 	labels := map[string]string{}
 	for k, v := range b.Monitor.Spec.Alerting.Labels {
 		labels[k] = v
 	}
-	for k, v := range b.journeyLabels() {
+	for k, v := range b.Labels() {
 		labels[k] = v
 	}
 	labels["team"] = b.Team()
@@ -275,22 +154,7 @@ func (b TouchpointBinding) alertLabels(sli, severity string) map[string]string {
 	return labels
 }
 
-// PageSeverity is the severity label of the touchpoint's page alerts.
-func (b TouchpointBinding) PageSeverity() string {
-	if s := b.Monitor.Spec.Alerting.PageSeverity; s != "" {
-		return s
-	}
-	return defaultPageSeverity
-}
-
-func (b TouchpointBinding) ticketSeverity() string {
-	if s := b.Monitor.Spec.Alerting.TicketSeverity; s != "" {
-		return s
-	}
-	return defaultTicketSeverity
-}
-
-func (b TouchpointBinding) burnRateRules(sli string, budget float64, windows Windows) []monitoringv1.Rule {
+func (b touchpoint) burnRateRules(sli string, budget float64, windows journey.Windows) []monitoringv1.Rule {
 	var rules []monitoringv1.Rule
 	for _, page := range []bool{true, false} {
 		var conditions, longWindows []string
@@ -318,12 +182,12 @@ func (b TouchpointBinding) burnRateRules(sli string, budget float64, windows Win
 		}
 		// $value is the long-window error ratio of the first tier that fires.
 		detail := fmt.Sprintf("at this rate its whole %s error budget is gone in %s; {{ $value | humanizePercentage }} of attempts failed over the last %s.",
-			windows.Objective, windows.exhaustedAfter(fastest), strings.Join(longWindows, " or "))
+			windows.Objective, windows.ExhaustedAfter(fastest), strings.Join(longWindows, " or "))
 		if page {
 			rule.Labels = b.alertLabels(sli, b.PageSeverity())
 			rule.Annotations = b.annotations("fails customers fast", "burns its error budget fast: "+detail)
 		} else {
-			rule.Labels = b.alertLabels(sli, b.ticketSeverity())
+			rule.Labels = b.alertLabels(sli, b.TicketSeverity())
 			rule.Annotations = b.annotations("fails customers more often than its objective allows", "burns its error budget faster than it can afford: "+detail)
 		}
 		rules = append(rules, rule)
@@ -331,7 +195,7 @@ func (b TouchpointBinding) burnRateRules(sli string, budget float64, windows Win
 	return rules
 }
 
-func (b TouchpointBinding) absentRule(sli string) monitoringv1.Rule {
+func (b touchpoint) absentRule(sli string) monitoringv1.Rule {
 	expr := fmt.Sprintf("absent(%s%s)", ProbeTotalMetric, b.probeSelector(""))
 	detail := "has no probe results: journey-probe reports no runs, so nobody would notice if customers were stuck here."
 	if sli == SLIMetric {
@@ -342,12 +206,12 @@ func (b TouchpointBinding) absentRule(sli string) monitoringv1.Rule {
 		Alert:       TelemetryAbsentAlert,
 		Expr:        intstr.FromString(expr),
 		For:         ptrDuration(absentFor),
-		Labels:      b.alertLabels(sli, b.ticketSeverity()),
+		Labels:      b.alertLabels(sli, b.TicketSeverity()),
 		Annotations: b.annotations("is not watched: its telemetry is missing", detail),
 	}
 }
 
-func (b TouchpointBinding) latencyRules(latency *cxv1alpha1.LatencyObjective, alerting bool) []monitoringv1.Rule {
+func (b touchpoint) latencyRules(latency *cxv1alpha1.LatencyObjective, alerting bool) []monitoringv1.Rule {
 	percent := latency.Percent
 	if percent == "" {
 		percent = defaultLatencyPercent
@@ -370,7 +234,7 @@ func (b TouchpointBinding) latencyRules(latency *cxv1alpha1.LatencyObjective, al
 		Expr: intstr.FromString(fmt.Sprintf("%s{namespace=%q, journey=%q, touchpoint=%q} > %s",
 			TouchpointLatencyRecord, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name, threshold)),
 		For:    ptrDuration(latencyFor),
-		Labels: b.alertLabels(SLIProbe, b.ticketSeverity()),
+		Labels: b.alertLabels(SLIProbe, b.TicketSeverity()),
 		Annotations: b.annotations("is slow",
 			fmt.Sprintf("is slow: %s%% of runs take up to {{ $value | humanizeDuration }}, above the %s objective.", percent, latency.Threshold.Duration)),
 	})
@@ -380,7 +244,7 @@ func (b TouchpointBinding) latencyRules(latency *cxv1alpha1.LatencyObjective, al
 // words, so the person paged knows who is hurt and why it matters. summary
 // and detail are ours and may use Prometheus templates; text from the map is
 // escaped so that it never is read as one.
-func (b TouchpointBinding) annotations(summary, detail string) map[string]string {
+func (b touchpoint) annotations(summary, detail string) map[string]string {
 	touchpoint := userText(displayOr(b.Touchpoint.DisplayName, b.Touchpoint.Name))
 	stage := userText(displayOr(b.Stage.DisplayName, b.Stage.Name))
 	impact := fmt.Sprintf("Persona %s is in stage %q of journey %s/%s", b.Map.Spec.PersonaRef.Name, stage, b.Monitor.Namespace, b.Map.Name)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/journeymap/journey-operator/internal/journey"
 )
 
 // Validate checks what the apiserver's schema cannot: that the collector
@@ -12,10 +14,10 @@ import (
 // before they are taken) and that every rule generated for it is valid
 // PromQL (a broken metric SLI query). The error says what to fix in the
 // monitor's spec.
-func Validate(b TouchpointBinding) error {
+func Validate(b journey.TouchpointBinding) error {
 	var errs []error
 	if b.Monitor.Spec.Probe != nil {
-		config := ProbeConfig(Collector{Map: b.Map, Probed: []TouchpointBinding{b}})
+		config := ProbeConfig(Collector{Map: b.Map, Probed: []journey.TouchpointBinding{b}})
 		if err := config.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("spec.probe: %w", err))
 		}

@@ -28,9 +28,11 @@ import (
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/apply"
 	"github.com/journeymap/journey-operator/internal/controller"
+	"github.com/journeymap/journey-operator/internal/controlplane"
+	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
 	"github.com/journeymap/journey-operator/internal/scheme"
-	"github.com/journeymap/journey-operator/internal/testenv"
+	"github.com/journeymap/journey-operator/internal/test/testenv"
 )
 
 const namespace = "bench"
@@ -60,11 +62,11 @@ type result struct {
 
 func measureScale(ctx context.Context, opts options, sc scale, steady time.Duration) (*result, error) {
 	res := &result{scale: sc, steadyWindow: steady}
-	root, err := testenv.RepoRoot()
+	root, err := controlplane.RepoRoot()
 	if err != nil {
 		return nil, err
 	}
-	env, err := testenv.Start(testenv.Options{ExtraCRDPaths: testenv.MonitoringCRDs(root)})
+	env, err := controlplane.Start(controlplane.Options{ExtraCRDPaths: controlplane.MonitoringCRDs(root)})
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +161,7 @@ func heapInUse() uint64 {
 	return m.HeapAlloc
 }
 
-func startManager(ctx context.Context, env *testenv.Env, opts options, writes *testenv.WriteCounter, syncPeriod time.Duration) error {
+func startManager(ctx context.Context, env *controlplane.Env, opts options, writes *testenv.WriteCounter, syncPeriod time.Duration) error {
 	cfg := rest.CopyConfig(env.Config)
 	cfg.QPS, cfg.Burst = float32(opts.qps), opts.burst
 	cfg.WrapTransport = writes.Wrap
@@ -305,11 +307,11 @@ var scratchNamespaces = []string{"warmup", "raw", "raw-apply"}
 func renderChildren(j journeys) ([]client.Object, error) {
 	s := scheme.New()
 	var children []client.Object
-	byMap := map[string][]render.TouchpointBinding{}
+	byMap := map[string][]journey.TouchpointBinding{}
 	for _, m := range j.monitors {
-		journey := findMap(j.maps, m.Spec.JourneyMapRef.Name)
-		b, _ := render.Resolve(m, journey)
-		byMap[journey.Name] = append(byMap[journey.Name], b)
+		journeyMap := findMap(j.maps, m.Spec.JourneyMapRef.Name)
+		b, _ := journey.Resolve(m, journeyMap)
+		byMap[journeyMap.Name] = append(byMap[journeyMap.Name], b)
 		rules, err := render.MonitorRules(b)
 		if err != nil {
 			return nil, err

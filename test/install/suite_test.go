@@ -34,8 +34,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/journeymap/journey-operator/internal/controller"
+	"github.com/journeymap/journey-operator/internal/controlplane"
 	"github.com/journeymap/journey-operator/internal/scheme"
-	"github.com/journeymap/journey-operator/internal/testenv"
+	"github.com/journeymap/journey-operator/internal/test/testenv"
 )
 
 // The names config/rbac and config/manager install the operator under.
@@ -47,7 +48,7 @@ const (
 )
 
 var (
-	env *testenv.Env
+	env *controlplane.Env
 	// kubeconfig is an administrator's, for kubectl and helm.
 	kubeconfig string
 	// apiResponses records what the apiserver objected to in the
@@ -63,7 +64,7 @@ func TestMain(m *testing.M) {
 
 func runSuite(m *testing.M) int {
 	ctrl.SetLogger(logr.Discard())
-	root, err := testenv.RepoRoot()
+	root, err := controlplane.RepoRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -74,7 +75,7 @@ func runSuite(m *testing.M) int {
 			return 1
 		}
 	}
-	env, err = testenv.Start(testenv.Options{ExtraCRDPaths: testenv.MonitoringCRDs(root)})
+	env, err = controlplane.Start(controlplane.Options{ExtraCRDPaths: controlplane.MonitoringCRDs(root)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -1,7 +1,21 @@
-package render
+// Package journey is the operator's model of a monitored journey, free of
+// object builders and of the API machinery: which touchpoint a monitor is
+// bound to, who owns it, and the SLO arithmetic of its objectives (error
+// budget, alert windows and burn-rate tiers). The rule and collector
+// builders, the health evaluation and the controllers all read it, so they
+// agree on every default.
+package journey
 
 import (
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+)
+
+// Severities of alerts whose monitor names none.
+const (
+	DefaultPageSeverity   = "critical"
+	DefaultTicketSeverity = "warning"
+	// UnownedTeam routes alerts of touchpoints nobody claims.
+	UnownedTeam = "unowned"
 )
 
 // TouchpointBinding is a TouchpointMonitor resolved against its JourneyMap:
@@ -37,7 +51,7 @@ func (b TouchpointBinding) Team() string {
 	case b.Map.Spec.Owner != "":
 		return b.Map.Spec.Owner
 	default:
-		return "unowned"
+		return UnownedTeam
 	}
 }
 
@@ -49,8 +63,24 @@ func (b TouchpointBinding) Criticality() cxv1alpha1.Criticality {
 	return b.Touchpoint.Criticality
 }
 
-// journeyLabels are the labels that place a series or alert in the journey.
-func (b TouchpointBinding) journeyLabels() map[string]string {
+// PageSeverity is the severity label of the touchpoint's page alerts.
+func (b TouchpointBinding) PageSeverity() string {
+	if s := b.Monitor.Spec.Alerting.PageSeverity; s != "" {
+		return s
+	}
+	return DefaultPageSeverity
+}
+
+// TicketSeverity is the severity label of the touchpoint's ticket alerts.
+func (b TouchpointBinding) TicketSeverity() string {
+	if s := b.Monitor.Spec.Alerting.TicketSeverity; s != "" {
+		return s
+	}
+	return DefaultTicketSeverity
+}
+
+// Labels are the labels that place a series or alert in the journey.
+func (b TouchpointBinding) Labels() map[string]string {
 	return map[string]string{
 		"namespace":  b.Monitor.Namespace,
 		"journey":    b.Map.Name,

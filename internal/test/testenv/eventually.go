@@ -1,3 +1,6 @@
+// Package testenv holds what the tests and the benchmark share beyond the
+// control plane: polling until a condition holds, and a counter of the
+// writes a client sends.
 package testenv
 
 import (

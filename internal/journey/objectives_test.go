@@ -1,10 +1,10 @@
-package render_test
+package journey_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/journeymap/journey-operator/internal/render"
+	"github.com/journeymap/journey-operator/internal/journey"
 )
 
 func TestWindowsFor(t *testing.T) {
@@ -18,7 +18,7 @@ func TestWindowsFor(t *testing.T) {
 		{"1h", "1m 2m 5m 6m 1h", "page 1m/1m, page 1m/1m, ticket 2m/1m, ticket 6m/1m", "15s"},
 	}
 	for _, tc := range cases {
-		w, err := render.WindowsFor(tc.objective)
+		w, err := journey.WindowsFor(tc.objective)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +44,7 @@ func TestWindowsFor(t *testing.T) {
 			t.Errorf("%s: interval %s, want %s", tc.objective, w.Interval, tc.interval)
 		}
 	}
-	if _, err := render.WindowsFor("soon"); err == nil {
+	if _, err := journey.WindowsFor("soon"); err == nil {
 		t.Error("a malformed window was accepted")
 	}
 }

@@ -1,7 +1,8 @@
-// Package testenv starts a real control plane for tests: kube-apiserver and
-// etcd built from the Kubernetes Go modules into bin/ (see the Makefile), run
-// by controller-runtime's envtest, with this project's CRDs installed.
-package testenv
+// Package controlplane starts a real control plane for the tests, the
+// benchmark and the demo: kube-apiserver and etcd built from the Kubernetes
+// Go modules into bin/ (see the Makefile), run by controller-runtime's
+// envtest, with this project's CRDs installed.
+package controlplane
 
 import (
 	"errors"

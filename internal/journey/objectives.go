@@ -1,0 +1,141 @@
+package journey
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+)
+
+// Defaults of the objectives a monitor may leave out.
+const (
+	DefaultObjectiveWindow = "28d"
+	// RuleEvaluationInterval is how often rules are evaluated unless
+	// the windows are so short that it would blur them.
+	RuleEvaluationInterval = "30s"
+)
+
+// Windows are the ranges a touchpoint's SLI is recorded over and its
+// burn-rate alerts look at. They are the SRE workbook's multi-window,
+// multi-burn-rate set for a 30-day objective (page: 14.4x over 1h and 5m, 6x
+// over 6h and 30m; ticket: 3x over 1d and 2h, 1x over 3d and 6h), scaled to
+// the objective window, so that each tier keeps its meaning ("2% of the
+// budget gone within the long window") for a 28-day objective as for a
+// one-hour one in a test. Scaled windows are whole minutes, at least one.
+type Windows struct {
+	// Objective is the objective window, e.g. "28d".
+	Objective string
+	// Tiers are the burn-rate alert tiers, page first.
+	Tiers []BurnRateTier
+	// Recorded are the windows with a recording rule: every tier's windows,
+	// 5m (for the stage and journey roll-ups), 1h (for status) and the
+	// objective window, sorted by length.
+	Recorded []string
+	// Interval is how often the rules are evaluated: 30s, or less for
+	// windows so short that 30s would blur them.
+	Interval string
+}
+
+// BurnRateTier is one tier of the burn-rate alerts.
+type BurnRateTier struct {
+	Page        bool
+	Factor      float64
+	Long, Short string
+	// For is how long the condition must hold before the alert fires; empty
+	// when the scaled duration is under a minute.
+	For string
+}
+
+// referenceWindow is the objective window the SRE workbook's tiers are
+// given for.
+const referenceWindow = 30 * 24 * time.Hour
+
+var referenceTiers = []struct {
+	page              bool
+	factor            float64
+	long, short, hold time.Duration
+}{
+	{page: true, factor: 14.4, long: time.Hour, short: 5 * time.Minute, hold: 2 * time.Minute},
+	{page: true, factor: 6, long: 6 * time.Hour, short: 30 * time.Minute, hold: 2 * time.Minute},
+	{page: false, factor: 3, long: 24 * time.Hour, short: 2 * time.Hour, hold: 15 * time.Minute},
+	{page: false, factor: 1, long: 72 * time.Hour, short: 6 * time.Hour, hold: 15 * time.Minute},
+}
+
+// WindowsFor scales the alert windows to an objective window such as "28d".
+func WindowsFor(objectiveWindow string) (Windows, error) {
+	objective, err := model.ParseDuration(objectiveWindow)
+	if err != nil {
+		return Windows{}, fmt.Errorf("objectives.window %q: %w", objectiveWindow, err)
+	}
+	scale := float64(time.Duration(objective)) / float64(referenceWindow)
+	w := Windows{Objective: objectiveWindow}
+	recorded := map[time.Duration]string{
+		5 * time.Minute:          "5m",
+		time.Hour:                "1h",
+		time.Duration(objective): objectiveWindow,
+	}
+	shortest := 5 * time.Minute
+	for _, ref := range referenceTiers {
+		long, short := scaleWindow(ref.long, scale), scaleWindow(ref.short, scale)
+		tier := BurnRateTier{Page: ref.page, Factor: ref.factor, Long: long.String(), Short: short.String()}
+		if hold := scaleDuration(ref.hold, scale); hold >= model.Duration(time.Minute) {
+			tier.For = hold.String()
+		}
+		w.Tiers = append(w.Tiers, tier)
+		for _, d := range []model.Duration{long, short} {
+			if _, ok := recorded[time.Duration(d)]; !ok {
+				recorded[time.Duration(d)] = d.String()
+			}
+			shortest = min(shortest, time.Duration(d))
+		}
+	}
+	lengths := make([]time.Duration, 0, len(recorded))
+	for d := range recorded {
+		lengths = append(lengths, d)
+	}
+	sort.Slice(lengths, func(i, j int) bool { return lengths[i] < lengths[j] })
+	for _, d := range lengths {
+		w.Recorded = append(w.Recorded, recorded[d])
+	}
+	w.Interval = RuleEvaluationInterval
+	if shortest < 2*time.Minute {
+		w.Interval = "15s"
+	}
+	return w, nil
+}
+
+// ExhaustedAfter is how long the whole budget lasts at a burn rate.
+func (w Windows) ExhaustedAfter(burnRate float64) string {
+	objective, _ := model.ParseDuration(w.Objective)
+	return model.Duration(time.Duration(float64(objective) / burnRate).Round(time.Minute)).String()
+}
+
+func scaleDuration(d time.Duration, scale float64) model.Duration {
+	return model.Duration(time.Duration(float64(d) * scale).Round(time.Minute))
+}
+
+func scaleWindow(d time.Duration, scale float64) model.Duration {
+	return max(scaleDuration(d, scale), model.Duration(time.Minute))
+}
+
+// ObjectiveWindow is the monitor's objective window, defaulted.
+func ObjectiveWindow(monitor *cxv1alpha1.TouchpointMonitor) string {
+	if monitor.Spec.Objectives.Window == "" {
+		return DefaultObjectiveWindow
+	}
+	return monitor.Spec.Objectives.Window
+}
+
+// ErrorBudget is the share of attempts allowed to fail, e.g. 0.005 for an
+// availability objective of "99.5".
+func ErrorBudget(monitor *cxv1alpha1.TouchpointMonitor) (float64, error) {
+	availability, err := strconv.ParseFloat(monitor.Spec.Objectives.Availability, 64)
+	if err != nil || availability <= 0 || availability >= 100 {
+		return 0, fmt.Errorf("objectives.availability %q is not a percentage strictly between 0 and 100", monitor.Spec.Objectives.Availability)
+	}
+	return 1 - availability/100, nil
+}
