@@ -2,15 +2,20 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/journeymap/journey-operator/internal/controlplane"
 )
@@ -35,15 +40,16 @@ func TestApplier(t *testing.T) {
 			Data:       map[string]string{"interval": interval},
 		}
 	}
-	mustApply := func(t *testing.T, a *Applier, obj client.Object, wantWrite bool) {
+	mustApply := func(t *testing.T, a *Applier, obj client.Object, wantWrite bool) Result {
 		t.Helper()
-		wrote, err := a.Apply(ctx, obj)
+		res, err := a.Apply(ctx, obj)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if wrote != wantWrite {
-			t.Fatalf("applying %s: wrote %v, want %v", obj.GetName(), wrote, wantWrite)
+		if res.Written != wantWrite {
+			t.Fatalf("applying %s: wrote %v, want %v", obj.GetName(), res.Written, wantWrite)
 		}
+		return res
 	}
 	dataOf := func(t *testing.T, name string) string {
 		t.Helper()
@@ -80,7 +86,7 @@ func TestApplier(t *testing.T) {
 	})
 
 	t.Run("a deleted object is applied again", func(t *testing.T) {
-		a := &Applier{Client: c, Reader: c}
+		a := &Applier{Client: c, Reader: c, LagTolerance: time.Nanosecond}
 		mustApply(t, a, collectorConfig("signup", "30s"), true)
 		if err := c.Delete(ctx, collectorConfig("signup", "")); err != nil {
 			t.Fatal(err)
@@ -102,37 +108,140 @@ func TestApplier(t *testing.T) {
 		}
 	})
 
-	t.Run("forgetting an owner's children drops only theirs", func(t *testing.T) {
-		a := &Applier{Client: c, Reader: c}
-		mustApply(t, a, collectorConfig("pricing", "30s"), true)
-		mustApply(t, a, collectorConfig("pricing-rules", "30s"), true)
-		mustApply(t, a, collectorConfig("contacts", "30s"), true)
-
-		a.ForgetNamed("shop", "pricing", "pricing-rules")
-		a.ForgetNamed("elsewhere", "contacts")
-		if got := len(a.applied); got != 1 {
-			t.Fatalf("%d objects remembered after forgetting two of three, want 1", got)
+	t.Run("a cache that has not seen the Applier's own write yet costs a recheck, not a write", func(t *testing.T) {
+		lagging := &Applier{Client: c, Reader: emptyCache{}, LagTolerance: time.Hour}
+		mustApply(t, lagging, collectorConfig("contacts-sync", "30s"), true)
+		res := mustApply(t, lagging, collectorConfig("contacts-sync", "30s"), false)
+		if res.RecheckAfter <= 0 || res.RecheckAfter > time.Hour {
+			t.Fatalf("recheck after %s, want within the lag tolerance", res.RecheckAfter)
 		}
-		mustApply(t, a, collectorConfig("contacts", "30s"), false)
-		mustApply(t, a, collectorConfig("pricing", "30s"), true)
+		mustApply(t, lagging, collectorConfig("contacts-sync", "15s"), true)
+
+		// Past the tolerance, a missing object is taken as deleted.
+		impatient := &Applier{Client: c, Reader: emptyCache{}, LagTolerance: time.Nanosecond}
+		mustApply(t, impatient, collectorConfig("contacts-sync", "30s"), true)
+		mustApply(t, impatient, collectorConfig("contacts-sync", "30s"), true)
 	})
 
-	t.Run("a cache lagging behind the Applier's own writes costs a read, not a write", func(t *testing.T) {
-		lagging := &Applier{Client: c, Reader: emptyCache{}, LiveReader: c}
-		mustApply(t, lagging, collectorConfig("contacts-sync", "30s"), true)
-		mustApply(t, lagging, collectorConfig("contacts-sync", "30s"), false)
-
-		if err := c.Delete(ctx, collectorConfig("contacts-sync", "")); err != nil {
+	t.Run("another controller's status and annotations are not drift; edits of applied fields are", func(t *testing.T) {
+		a := &Applier{Client: c, Reader: c}
+		mustApply(t, a, collectorDeployment(), true)
+		live := &appsv1.Deployment{}
+		mustGet := func() {
+			t.Helper()
+			if err := c.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "journey-probe-checkout"}, live); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// What kube-controller-manager does all day long.
+		mustGet()
+		live.Status.ObservedGeneration, live.Status.Replicas, live.Status.UpdatedReplicas = live.Generation, 1, 1
+		if err := c.Status().Update(ctx, live); err != nil {
 			t.Fatal(err)
 		}
-		mustApply(t, lagging, collectorConfig("contacts-sync", "30s"), true)
-		if got := dataOf(t, "contacts-sync"); got != "30s" {
-			t.Fatalf("interval %q after re-creating, want 30s", got)
+		mustGet()
+		live.Annotations = map[string]string{"deployment.kubernetes.io/revision": "1"}
+		if err := c.Update(ctx, live); err != nil {
+			t.Fatal(err)
 		}
+		mustApply(t, a, collectorDeployment(), false)
+		mustApply(t, a, collectorDeployment(), false)
 
-		blind := &Applier{Client: c, Reader: emptyCache{}}
-		mustApply(t, blind, collectorConfig("contacts-sync", "30s"), true)
-		mustApply(t, blind, collectorConfig("contacts-sync", "30s"), true)
+		// A hand edit of the spec moves the generation.
+		mustGet()
+		live.Spec.Replicas = ptr.To[int32](3)
+		if err := c.Update(ctx, live); err != nil {
+			t.Fatal(err)
+		}
+		mustApply(t, a, collectorDeployment(), true)
+		mustGet()
+		if *live.Spec.Replicas != 1 {
+			t.Fatalf("replicas %d after the drift was applied over, want 1", *live.Spec.Replicas)
+		}
+		mustApply(t, a, collectorDeployment(), false)
+
+		// A hand edit of a label the operator sets does not.
+		live.Labels["app.kubernetes.io/managed-by"] = "someone"
+		if err := c.Update(ctx, live); err != nil {
+			t.Fatal(err)
+		}
+		mustApply(t, a, collectorDeployment(), true)
+		mustGet()
+		if got := live.Labels["app.kubernetes.io/managed-by"]; got != "journey-operator" {
+			t.Fatalf("managed-by label %q after the drift was applied over", got)
+		}
+	})
+
+	t.Run("an owner read from a cache older than its last status patch is behind", func(t *testing.T) {
+		a := &Applier{Client: c, Reader: c}
+		cm := collectorConfig("renewal", "30s")
+		if err := c.Create(ctx, cm); err != nil {
+			t.Fatal(err)
+		}
+		stale := cm.DeepCopy()
+		cm.Data["interval"] = "15s"
+		if err := c.Update(ctx, cm); err != nil {
+			t.Fatal(err)
+		}
+		a.Wrote(cm)
+		if !a.CacheBehind(stale) {
+			t.Fatal("the version from before the write is not behind")
+		}
+		if a.CacheBehind(cm) {
+			t.Fatal("the version written is behind")
+		}
+		if len(a.written) != 0 {
+			t.Fatalf("the record of a status write stays after the cache caught up: %v", a.written)
+		}
+	})
+
+	t.Run("records of objects gone from the cache are swept", func(t *testing.T) {
+		a := &Applier{Client: c, Reader: c, LagTolerance: time.Nanosecond}
+		mustApply(t, a, collectorConfig("advocacy", "30s"), true)
+		mustApply(t, a, collectorConfig("advocacy-rules", "30s"), true)
+		if err := c.Delete(ctx, collectorConfig("advocacy", "")); err != nil {
+			t.Fatal(err)
+		}
+		a.lastSweep = time.Time{}
+		mustApply(t, a, collectorConfig("advocacy-rules", "30s"), false)
+		if _, ok := a.written[objectKey{gvk: corev1.SchemeGroupVersion.WithKind("ConfigMap"), namespace: "shop", name: "advocacy"}]; ok {
+			t.Fatal("the deleted ConfigMap is still remembered after a sweep")
+		}
+		if len(a.written) != 1 {
+			t.Fatalf("%d objects remembered, want the one left", len(a.written))
+		}
+	})
+
+	t.Run("a terminating namespace is written to once", func(t *testing.T) {
+		// Without kube-controller-manager the namespace stays terminating.
+		closing := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "closing"}}
+		if err := c.Create(ctx, closing); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Delete(ctx, closing); err != nil {
+			t.Fatal(err)
+		}
+		applies := 0
+		counting := interceptor.NewClient(c.(client.WithWatch), interceptor.Funcs{
+			Apply: func(ctx context.Context, c client.WithWatch, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
+				applies++
+				return c.Apply(ctx, obj, opts...)
+			},
+		})
+		a := &Applier{Client: counting, Reader: c}
+		for _, name := range []string{"support", "renewal-rules", "support"} {
+			cm := collectorConfig(name, "30s")
+			cm.Namespace = "closing"
+			if _, err := a.Apply(ctx, cm); !errors.Is(err, ErrNamespaceTerminating) {
+				t.Fatalf("applying into a terminating namespace: %v, want ErrNamespaceTerminating", err)
+			}
+		}
+		if applies != 1 {
+			t.Fatalf("%d apply requests into a terminating namespace, want 1", applies)
+		}
+		if !a.NamespaceTerminating("closing") || a.NamespaceTerminating("shop") {
+			t.Fatal("NamespaceTerminating does not tell the terminating namespace from the others")
+		}
 	})
 
 	t.Run("bad objects fail with their name and are not remembered", func(t *testing.T) {
@@ -144,10 +253,26 @@ func TestApplier(t *testing.T) {
 		if _, err := a.Apply(ctx, &unknownKind{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "shop"}}); err == nil {
 			t.Fatal("applying a kind outside the scheme succeeded")
 		}
-		if len(a.applied) != 0 {
-			t.Fatalf("failed applies were remembered: %v", a.applied)
+		if len(a.written) != 0 {
+			t.Fatalf("failed applies were remembered: %v", a.written)
 		}
 	})
+}
+
+// collectorDeployment is a small Deployment as the operator applies it.
+func collectorDeployment() *appsv1.Deployment {
+	labels := map[string]string{"app.kubernetes.io/managed-by": "journey-operator", "app.kubernetes.io/name": "journey-probe"}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "journey-probe-checkout", Namespace: "shop", Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "journey-probe"}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "probe", Image: "journey-probe:test"}}},
+			},
+		},
+	}
 }
 
 // emptyCache is a cache that has not seen any object yet.

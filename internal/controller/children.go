@@ -2,15 +2,19 @@ package controller
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -26,11 +30,11 @@ import (
 
 // applyRules applies a rule set in the form the cluster supports and
 // deletes the form previously applied if it differs, e.g. after the
-// Prometheus Operator was installed.
-func applyRules(ctx context.Context, applier *apply.Applier, scheme *runtime.Scheme, rules render.RulesObject, previous *cxv1alpha1.RulesStatus, prometheusOperator bool) (cxv1alpha1.RulesKind, error) {
-	kind := cxv1alpha1.RulesKindConfigMap
-	var desired ctrl.Object
-	var err error
+// Prometheus Operator was installed. recheck is the Applier's request to be
+// called again (see apply.Result).
+func applyRules(ctx context.Context, applier *apply.Applier, scheme *runtime.Scheme, rules render.RulesObject, previous *cxv1alpha1.RulesStatus, prometheusOperator bool) (kind cxv1alpha1.RulesKind, recheck time.Duration, err error) {
+	kind = cxv1alpha1.RulesKindConfigMap
+	var desired client.Object
 	if prometheusOperator {
 		kind = cxv1alpha1.RulesKindPrometheusRule
 		desired, err = render.BuildPrometheusRule(rules, scheme)
@@ -38,17 +42,37 @@ func applyRules(ctx context.Context, applier *apply.Applier, scheme *runtime.Sch
 		desired, err = render.BuildRuleConfigMap(rules, scheme)
 	}
 	if err != nil {
-		return kind, err
+		return kind, 0, fmt.Errorf("building rules %s: %w", rules.Name, err)
 	}
-	if _, err := applier.Apply(ctx, desired); err != nil {
-		return kind, err
+	res, err := applier.Apply(ctx, desired)
+	if err != nil {
+		return kind, 0, err
 	}
 	if previous != nil && (previous.Kind != kind || previous.Name != rules.Name) {
 		if err := deleteRules(ctx, applier, *previous, desired.GetNamespace()); err != nil {
-			return kind, err
+			return kind, 0, err
 		}
 	}
-	return kind, nil
+	return kind, res.RecheckAfter, nil
+}
+
+// sooner is the shorter of two requeue delays, zero meaning none.
+func sooner(a, b time.Duration) time.Duration {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
+}
+
+// settle turns a write refused because the namespace is being deleted into
+// no error: everything in the namespace is about to go, and a retry would
+// only be refused again. Other errors pass through.
+func settle(ctx context.Context, applier *apply.Applier, err error) error {
+	if err != nil && errors.Is(err, apply.ErrNamespaceTerminating) {
+		ctrl.LoggerFrom(ctx).V(1).Info("not writing into a namespace that is being deleted")
+		return nil
+	}
+	return err
 }
 
 // deleteRules deletes a rule set applied before.
@@ -63,7 +87,7 @@ func deleteRules(ctx context.Context, applier *apply.Applier, rules cxv1alpha1.R
 // switchToPrometheusOperator starts watching the Prometheus Operator kinds a
 // running controller owns, and requeues every object of the controller's
 // kind so that each moves its children over.
-func switchToPrometheusOperator(ctx context.Context, c controller.Controller, mgr manager.Manager, requeue chan<- event.GenericEvent, list ctrl.ObjectList, owner ctrl.Object, owned ...ctrl.Object) error {
+func switchToPrometheusOperator(ctx context.Context, c controller.Controller, mgr manager.Manager, requeue chan<- event.GenericEvent, list client.ObjectList, owner client.Object, owned ...client.Object) error {
 	for _, kind := range owned {
 		// Metadata only, as with Owns(..., builder.OnlyMetadata): an owner
 		// reference is all the watch needs.
@@ -73,7 +97,7 @@ func switchToPrometheusOperator(ctx context.Context, c controller.Controller, mg
 		}
 		metadata := &metav1.PartialObjectMetadata{}
 		metadata.SetGroupVersionKind(gvk)
-		if err := c.Watch(source.Kind[ctrl.Object](mgr.GetCache(), metadata,
+		if err := c.Watch(source.Kind[client.Object](mgr.GetCache(), metadata,
 			handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), owner, handler.OnlyControllerOwner()))); err != nil {
 			return err
 		}
@@ -97,14 +121,14 @@ func switchToPrometheusOperator(ctx context.Context, c controller.Controller, mg
 	return nil
 }
 
-func metaItems(list ctrl.ObjectList) ([]ctrl.Object, error) {
+func metaItems(list client.ObjectList) ([]client.Object, error) {
 	objs, err := apimeta.ExtractList(list)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ctrl.Object, 0, len(objs))
+	out := make([]client.Object, 0, len(objs))
 	for _, o := range objs {
-		out = append(out, o.(ctrl.Object))
+		out = append(out, o.(client.Object))
 	}
 	return out, nil
 }
@@ -112,11 +136,11 @@ func metaItems(list ctrl.ObjectList) ([]ctrl.Object, error) {
 // requestsFor turns objects into reconcile requests.
 func requestsFor[T any, PT interface {
 	*T
-	ctrl.Object
+	client.Object
 }](items []T) []reconcile.Request {
 	requests := make([]reconcile.Request, 0, len(items))
 	for i := range items {
-		requests = append(requests, reconcile.Request{NamespacedName: ctrl.ObjectKeyFromObject(PT(&items[i]))})
+		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(PT(&items[i]))})
 	}
 	return requests
 }

@@ -55,6 +55,12 @@ type mapScope struct {
 	requeueAfter time.Duration
 }
 
+// recheckAfter asks for the map to be reconciled again within d; zero asks
+// nothing.
+func (s *mapScope) recheckAfter(d time.Duration) {
+	s.requeueAfter = sooner(s.requeueAfter, d)
+}
+
 // +kubebuilder:rbac:groups=cx.journeymap.dev,resources=journeymaps,verbs=get;list;watch
 // +kubebuilder:rbac:groups=cx.journeymap.dev,resources=journeymaps/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=cx.journeymap.dev,resources=personas,verbs=get;list;watch
@@ -68,16 +74,20 @@ type mapScope struct {
 func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &cxv1alpha1.JourneyMap{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.Applier.ForgetNamed(req.Namespace, render.CollectorName(req.Name), render.JourneyRulesName(req.Name))
-		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.Applier.CacheBehind(obj) {
+		return ctrl.Result{RequeueAfter: staleCacheRequeue}, nil
 	}
 	before := obj.DeepCopy()
 	defer func() {
+		retErr = settle(ctx, r.Applier, retErr)
+		if r.Applier.NamespaceTerminating(obj.Namespace) {
+			return
+		}
 		summarizeMap(obj, retErr)
 		r.Events.readyTransition(before, obj, before.Status.Conditions, obj.Status.Conditions)
-		if err := patchStatus(ctx, r.Client, before, obj, mapStatus); err != nil {
+		if err := patchStatus(ctx, r.Client, r.Applier, before, obj, mapStatus); err != nil {
 			retErr = errors.Join(retErr, err)
 		}
 	}()
@@ -86,19 +96,31 @@ func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 
 	scope := &mapScope{journey: obj}
-	// A missing persona or a failing child degrades its own condition;
-	// the other steps still run, so one fault never hides the rest.
-	var errs []error
+	// The persona is independent of the rest: a missing one is a condition,
+	// and a failed read must not hold up the collector.
+	personaErr := r.resolvePersona(ctx, scope)
+	// Every other step builds on the map's monitors. Without them the
+	// collector would be applied with no probes, stopping every probe of
+	// the journey over one failed list, so a failed list stops here.
+	if err := r.gatherMonitors(ctx, scope); err != nil {
+		return ctrl.Result{}, errors.Join(personaErr, err)
+	}
+	// The collector and the rules fail independently: one failing child
+	// degrades its own condition without hiding the other.
+	errs := []error{personaErr}
 	for _, step := range []func(context.Context, *mapScope) error{
-		r.resolvePersona,
-		r.gatherMonitors,
 		r.reconcileCollector,
 		r.reconcileRules,
 		r.rollUpHealth,
 	} {
 		errs = append(errs, step(ctx, scope))
 	}
-	return ctrl.Result{RequeueAfter: scope.requeueAfter}, errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		// controller-runtime ignores RequeueAfter beside an error; the
+		// error's backoff brings the map back.
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: scope.requeueAfter}, nil
 }
 
 func (r *JourneyMapReconciler) resolvePersona(ctx context.Context, s *mapScope) error {
@@ -139,9 +161,11 @@ func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapSco
 	children, err := buildCollector(collector, r.Scheme())
 	if err == nil {
 		for _, child := range children {
-			if _, err = r.Applier.Apply(ctx, child); err != nil {
+			var res apply.Result
+			if res, err = r.Applier.Apply(ctx, child); err != nil {
 				break
 			}
+			s.recheckAfter(res.RecheckAfter)
 		}
 	}
 	if err != nil {
@@ -182,7 +206,8 @@ func (r *JourneyMapReconciler) reconcileRules(ctx context.Context, s *mapScope) 
 		setMapRulesFailed(s.journey, err)
 		return err
 	}
-	kind, err := applyRules(ctx, r.Applier, r.Scheme(), rules, s.journey.Status.Rules, r.PrometheusOperator.Installed())
+	kind, recheck, err := applyRules(ctx, r.Applier, r.Scheme(), rules, s.journey.Status.Rules, r.PrometheusOperator.Installed())
+	s.recheckAfter(recheck)
 	if err != nil {
 		setMapRulesFailed(s.journey, err)
 		return err
@@ -198,7 +223,7 @@ func (r *JourneyMapReconciler) rollUpHealth(ctx context.Context, s *mapScope) er
 	if r.Health == nil {
 		return nil
 	}
-	s.requeueAfter = wait.Jitter(r.HealthInterval, 0.1)
+	s.recheckAfter(wait.Jitter(r.HealthInterval, 0.1))
 	ratio, err := r.Health.JourneySuccess(ctx, s.journey.Namespace, s.journey.Name)
 	if err != nil {
 		// The monitors report the outage in their TelemetryBound condition.

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -12,13 +13,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/apply"
 )
 
 // PersonaReconciler lists the journeys each persona walks and rolls their
 // health up into the persona's experience score.
 type PersonaReconciler struct {
 	client.Client
-	Events eventRecorder
+	// Applier records the status writes, so a stale cache is noticed.
+	Applier *apply.Applier
+	Events  eventRecorder
 }
 
 // +kubebuilder:rbac:groups=cx.journeymap.dev,resources=personas,verbs=get;list;watch
@@ -30,11 +34,14 @@ func (r *PersonaReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if r.Applier.CacheBehind(obj) {
+		return ctrl.Result{RequeueAfter: staleCacheRequeue}, nil
+	}
 	before := obj.DeepCopy()
 	defer func() {
 		summarizePersona(obj, retErr)
 		r.Events.readyTransition(before, obj, before.Status.Conditions, obj.Status.Conditions)
-		if err := patchStatus(ctx, r.Client, before, obj, personaStatus); err != nil {
+		if err := patchStatus(ctx, r.Client, r.Applier, before, obj, personaStatus); err != nil {
 			retErr = errors.Join(retErr, err)
 		}
 	}()
@@ -44,7 +51,7 @@ func (r *PersonaReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 
 	var maps cxv1alpha1.JourneyMapList
 	if err := r.List(ctx, &maps, client.InNamespace(obj.Namespace), client.MatchingFields{mapPersonaIndex: obj.Name}); err != nil {
-		return ctrl.Result{}, err
+		return ctrl.Result{}, fmt.Errorf("listing the journey maps of persona %s: %w", obj.Name, err)
 	}
 	sort.Slice(maps.Items, func(i, j int) bool { return maps.Items[i].Name < maps.Items[j].Name })
 	setJourneys(obj, maps.Items)

@@ -39,7 +39,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 	if err := prometheusOperator.Detect(ctx, mgr.GetAPIReader()); err != nil {
 		return fmt.Errorf("detecting the Prometheus Operator CRDs: %w", err)
 	}
-	applier := &apply.Applier{Client: mgr.GetClient(), Reader: mgr.GetClient(), LiveReader: mgr.GetAPIReader()}
+	applier := &apply.Applier{Client: mgr.GetClient(), Reader: mgr.GetClient()}
 	events := eventRecorder{EventRecorder: mgr.GetEventRecorder("journey-operator")}
 
 	if opts.HealthInterval == 0 {
@@ -56,7 +56,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 	if err := maps.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("JourneyMap controller: %w", err)
 	}
-	personas := &PersonaReconciler{Client: mgr.GetClient(), Events: events}
+	personas := &PersonaReconciler{Client: mgr.GetClient(), Applier: applier, Events: events}
 	if err := personas.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("Persona controller: %w", err)
 	}

@@ -3,17 +3,17 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/apply"
 )
 
 // setCondition sets a condition; lastTransitionTime changes only when the
@@ -29,7 +29,8 @@ func setCondition(conditions *[]metav1.Condition, generation int64, conditionTyp
 }
 
 // setRulesReady marks rules applied in the form the cluster supports and
-// returns the status that names them; what says whose rules they are.
+// returns the status that names them. what names the rules in the
+// message, e.g. "roll-up rules".
 func setRulesReady(conditions *[]metav1.Condition, generation int64, kind cxv1alpha1.RulesKind, name, what string) *cxv1alpha1.RulesStatus {
 	reason, message := cxv1alpha1.PrometheusRuleAppliedReason, what+" applied as PrometheusRule "+name
 	if kind == cxv1alpha1.RulesKindConfigMap {
@@ -63,33 +64,24 @@ func summarizeReady(conditions *[]metav1.Condition, generation int64, specific .
 }
 
 // patchStatus writes obj's status when it differs from before's, as one
-// merge patch; an unchanged status is not written at all.
-func patchStatus[T client.Object](ctx context.Context, c client.Client, before, obj T, status func(T) any) error {
+// merge patch, and records the version written so that a reconcile reading
+// an older one from the cache is requeued rather than writing the same
+// status again (see apply.Applier). An unchanged status is not written.
+func patchStatus[T client.Object](ctx context.Context, c client.Client, applier *apply.Applier, before, obj T, status func(T) any) error {
 	if equality.Semantic.DeepEqual(status(before), status(obj)) {
 		return nil
 	}
-	staleVersion := before.GetResourceVersion()
 	if err := c.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
-		return err
+		return fmt.Errorf("patching the status: %w", err)
 	}
-	waitForCache(ctx, c, obj, staleVersion)
+	applier.Wrote(obj)
 	return nil
 }
 
-// waitForCache returns once the manager's cache holds a newer version of obj
-// than staleVersion, or after a second. Writing a child or a status queues
-// the object again at once, and that reconcile reads the cache: were it to
-// read the version from before this patch, it would compute the same status
-// from the old one and write it a second time.
-func waitForCache(ctx context.Context, c client.Reader, obj client.Object, staleVersion string) {
-	latest := obj.DeepCopyObject().(client.Object)
-	_ = wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, time.Second, true, func(ctx context.Context) (bool, error) {
-		if err := c.Get(ctx, client.ObjectKeyFromObject(obj), latest); err != nil {
-			return apierrors.IsNotFound(err), nil
-		}
-		return latest.GetResourceVersion() != staleVersion, nil
-	})
-}
+// staleCacheRequeue is how soon an object whose cached version is older
+// than the operator's own last write to it is looked at again; the cache
+// normally catches up within milliseconds.
+const staleCacheRequeue = 100 * time.Millisecond
 
 // isTerminal says whether a reconcile error is one that retrying cannot fix.
 func isTerminal(err error) bool {

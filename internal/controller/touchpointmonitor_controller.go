@@ -66,15 +66,21 @@ func (r *TouchpointMonitorReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Validity.forget(req.NamespacedName)
-			r.Applier.ForgetNamed(req.Namespace, render.MonitorRulesName(req.Name))
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if r.Applier.CacheBehind(obj) {
+		return ctrl.Result{RequeueAfter: staleCacheRequeue}, nil
+	}
 	before := obj.DeepCopy()
 	defer func() {
+		retErr = settle(ctx, r.Applier, retErr)
+		if r.Applier.NamespaceTerminating(obj.Namespace) {
+			return
+		}
 		summarizeMonitor(obj, retErr)
 		r.Events.readyTransition(before, obj, before.Status.Conditions, obj.Status.Conditions)
-		if err := patchStatus(ctx, r.Client, before, obj, monitorStatus); err != nil {
+		if err := patchStatus(ctx, r.Client, r.Applier, before, obj, monitorStatus); err != nil {
 			retErr = errors.Join(retErr, err)
 		}
 	}()
@@ -91,8 +97,12 @@ func (r *TouchpointMonitorReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		r.evaluateHealth,
 	} {
 		proceed, err := step(ctx, scope)
-		if err != nil || !proceed {
-			return ctrl.Result{RequeueAfter: scope.requeueAfter}, err
+		if err != nil {
+			// controller-runtime ignores RequeueAfter beside an error.
+			return ctrl.Result{}, err
+		}
+		if !proceed {
+			break
 		}
 	}
 	return ctrl.Result{RequeueAfter: scope.requeueAfter}, nil
@@ -138,7 +148,13 @@ func (r *TouchpointMonitorReconciler) resolveTouchpoint(ctx context.Context, s *
 func (r *TouchpointMonitorReconciler) validateSpec(ctx context.Context, s *monitorScope) (bool, error) {
 	if err := r.Validity.validate(s.binding); err != nil {
 		setStalled(s.monitor, err.Error())
-		return false, errors.Join(r.removeRules(ctx, s.monitor), reconcile.TerminalError(err))
+		// The rules of the last valid spec must go first. Until they have,
+		// the error is transient and retried; joined with the terminal one
+		// it would be taken as terminal and the leftover rules would stay.
+		if err := r.removeRules(ctx, s.monitor); err != nil {
+			return false, err
+		}
+		return false, reconcile.TerminalError(err)
 	}
 	clearStalled(s.monitor)
 	return true, nil
@@ -152,7 +168,8 @@ func (r *TouchpointMonitorReconciler) reconcileRules(ctx context.Context, s *mon
 	if err != nil {
 		return false, err
 	}
-	kind, err := applyRules(ctx, r.Applier, r.Scheme(), rules, s.monitor.Status.Rules, r.PrometheusOperator.Installed())
+	kind, recheck, err := applyRules(ctx, r.Applier, r.Scheme(), rules, s.monitor.Status.Rules, r.PrometheusOperator.Installed())
+	s.requeueAfter = sooner(s.requeueAfter, recheck)
 	if err != nil {
 		setRulesFailed(s.monitor, err)
 		return false, err
@@ -168,7 +185,7 @@ func (r *TouchpointMonitorReconciler) evaluateHealth(ctx context.Context, s *mon
 	if r.Health == nil {
 		return true, nil
 	}
-	s.requeueAfter = wait.Jitter(r.HealthInterval, 0.1)
+	s.requeueAfter = sooner(s.requeueAfter, wait.Jitter(r.HealthInterval, 0.1))
 	budget, err := journey.ErrorBudget(s.monitor)
 	if err != nil {
 		return false, err
