@@ -34,6 +34,19 @@ const (
 	// JourneyMapsResolvedCondition is True when every JourneyMap naming a
 	// Persona is known to the operator.
 	JourneyMapsResolvedCondition = "JourneyMapsResolved"
+
+	// SecretsResolvedCondition is True when every Secret a
+	// TouchpointMonitor's probe reads exists. While one is missing the
+	// probe is left out of its map's collector, whose pod could not start
+	// with a missing Secret volume, and the other probes keep running.
+	SecretsResolvedCondition = "SecretsResolved"
+
+	// LiteralCredentialsCondition is negative-polarity: True while a
+	// TouchpointMonitor's probe carries what looks like a credential as
+	// literal text (a token header, a password in the URL). It is a
+	// warning and does not make the monitor unready: the value belongs in
+	// a Secret, where it is not shown to everyone who can read the monitor.
+	LiteralCredentialsCondition = "LiteralCredentials"
 )
 
 // Condition reasons.
@@ -83,4 +96,18 @@ const (
 	// PrometheusUnreachableReason: Prometheus could not be queried; the
 	// previous SLI values are kept.
 	PrometheusUnreachableReason = "PrometheusUnreachable"
+
+	// SecretNotFoundReason: a Secret the probe reads does not exist in the
+	// monitor's namespace. Resolved as soon as it is created.
+	SecretNotFoundReason = "SecretNotFound"
+
+	// LiteralCredentialReason: a probe carries a credential as literal text.
+	LiteralCredentialReason = "LiteralCredential"
+
+	// NoLiteralCredentialReason: no credential was found as literal text.
+	NoLiteralCredentialReason = "NoLiteralCredential"
+
+	// CollectorConfigTooLargeReason: the probes of a map do not fit in one
+	// collector ConfigMap; the message names the largest monitors.
+	CollectorConfigTooLargeReason = "CollectorConfigTooLarge"
 )

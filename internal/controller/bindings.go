@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/journey"
@@ -59,4 +61,12 @@ func activeBindings(journeyMap *cxv1alpha1.JourneyMap, monitors []cxv1alpha1.Tou
 	}
 	sort.Slice(bindings, func(i, j int) bool { return bindings[i].Monitor.Name < bindings[j].Monitor.Name })
 	return bindings
+}
+
+// existenceChanged lets through only the creation and deletion of an
+// object: the operator reads nothing of a Secret but that it exists, and
+// updates of Secrets (rotations) are frequent.
+var existenceChanged = predicate.Funcs{
+	UpdateFunc:  func(event.UpdateEvent) bool { return false },
+	GenericFunc: func(event.GenericEvent) bool { return false },
 }

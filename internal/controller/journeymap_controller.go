@@ -153,10 +153,23 @@ func (r *JourneyMapReconciler) gatherMonitors(ctx context.Context, s *mapScope) 
 // the Prometheus Operator is installed.
 func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapScope) error {
 	collector := render.Collector{Map: s.journey, Image: r.ProbeImage, ServiceMonitor: r.PrometheusOperator.Installed()}
+	var waiting []string
 	for _, b := range s.bindings {
-		if b.Monitor.Spec.Probe != nil {
-			collector.Probed = append(collector.Probed, b)
+		if b.Monitor.Spec.Probe == nil {
+			continue
 		}
+		// A Secret volume that does not exist would keep the collector's
+		// pod from starting, and with it every probe of the journey.
+		missing, err := missingSecrets(ctx, r.Client, b.Monitor)
+		if err != nil {
+			setCollectorFailed(s.journey, err)
+			return err
+		}
+		if len(missing) > 0 {
+			waiting = append(waiting, b.Monitor.Name)
+			continue
+		}
+		collector.Probed = append(collector.Probed, b)
 	}
 	children, err := buildCollector(collector, r.Scheme())
 	if err == nil {
@@ -172,7 +185,7 @@ func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapSco
 		setCollectorFailed(s.journey, err)
 		return err
 	}
-	setCollectorReady(s.journey, render.CollectorName(s.journey.Name), len(collector.Probed))
+	setCollectorReady(s.journey, render.CollectorName(s.journey.Name), len(collector.Probed), waiting)
 	return nil
 }
 
@@ -245,6 +258,8 @@ func (r *JourneyMapReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&appsv1.Deployment{}, builder.OnlyMetadata).
 		Watches(&cxv1alpha1.Persona{}, handler.EnqueueRequestsFromMapFunc(r.mapsOfPersona)).
 		Watches(&cxv1alpha1.TouchpointMonitor{}, handler.EnqueueRequestsFromMapFunc(mapOfMonitor)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(secretEvents(r.Client, mapsOfMonitors)),
+			builder.OnlyMetadata, builder.WithPredicates(existenceChanged)).
 		WatchesRawSource(source.Channel(r.requeueAll, &handler.EnqueueRequestForObject{}))
 	if r.PrometheusOperator.Installed() {
 		b = b.Owns(&monitoringv1.PrometheusRule{}, builder.OnlyMetadata).Owns(&monitoringv1.ServiceMonitor{}, builder.OnlyMetadata)
@@ -269,6 +284,20 @@ func (r *JourneyMapReconciler) mapsOfPersona(ctx context.Context, o client.Objec
 		return nil
 	}
 	return requestsFor(maps.Items)
+}
+
+// mapsOfMonitors are the maps the monitors name, each once.
+func mapsOfMonitors(monitors []cxv1alpha1.TouchpointMonitor) []reconcile.Request {
+	seen := map[types.NamespacedName]bool{}
+	var requests []reconcile.Request
+	for i := range monitors {
+		key := types.NamespacedName{Namespace: monitors[i].Namespace, Name: monitors[i].Spec.JourneyMapRef.Name}
+		if !seen[key] {
+			seen[key] = true
+			requests = append(requests, reconcile.Request{NamespacedName: key})
+		}
+	}
+	return requests
 }
 
 func mapOfMonitor(_ context.Context, o client.Object) []reconcile.Request {

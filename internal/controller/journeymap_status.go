@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -30,9 +31,14 @@ func setCollectorFailed(m *cxv1alpha1.JourneyMap, err error) {
 	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.CollectorReadyCondition, metav1.ConditionFalse, cxv1alpha1.ApplyFailedReason, err.Error())
 }
 
-func setCollectorReady(m *cxv1alpha1.JourneyMap, name string, probes int) {
-	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.CollectorReadyCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason,
-		fmt.Sprintf("collector %s runs %d probe(s)", name, probes))
+// setCollectorReady says how many probes the collector runs and which
+// monitors wait for their Secrets.
+func setCollectorReady(m *cxv1alpha1.JourneyMap, name string, probes int, waitingForSecrets []string) {
+	message := fmt.Sprintf("collector %s runs %d probe(s)", name, probes)
+	if len(waitingForSecrets) > 0 {
+		message += "; left out until their Secrets exist: " + strings.Join(waitingForSecrets, ", ")
+	}
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.CollectorReadyCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason, message)
 	m.Status.Collector = &cxv1alpha1.CollectorStatus{ConfigMap: name, Deployment: name, Service: name, Probes: int32(probes)}
 }
 

@@ -93,6 +93,7 @@ func (r *TouchpointMonitorReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	for _, step := range []func(context.Context, *monitorScope) (bool, error){
 		r.resolveTouchpoint,
 		r.validateSpec,
+		r.resolveSecrets,
 		r.reconcileRules,
 		r.evaluateHealth,
 	} {
@@ -157,6 +158,22 @@ func (r *TouchpointMonitorReconciler) validateSpec(ctx context.Context, s *monit
 		return false, reconcile.TerminalError(err)
 	}
 	clearStalled(s.monitor)
+	return true, nil
+}
+
+// resolveSecrets reports Secrets the probe reads that do not exist. The
+// rules are still applied: the touchpoint is monitored, and its
+// telemetry-absent alert says what customers would miss meanwhile.
+func (r *TouchpointMonitorReconciler) resolveSecrets(ctx context.Context, s *monitorScope) (bool, error) {
+	missing, err := missingSecrets(ctx, r.Client, s.monitor)
+	if err != nil {
+		return false, err
+	}
+	if len(missing) > 0 {
+		setSecretsMissing(s.monitor, missing)
+	} else {
+		setSecretsResolved(s.monitor, len(journey.SecretUses(s.monitor)))
+	}
 	return true, nil
 }
 
@@ -242,6 +259,9 @@ func (r *TouchpointMonitorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&cxv1alpha1.TouchpointMonitor{},
 			handler.EnqueueRequestsFromMapFunc(r.siblings),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&corev1.Secret{},
+			handler.EnqueueRequestsFromMapFunc(secretEvents(r.Client, requestsFor)),
+			builder.OnlyMetadata, builder.WithPredicates(existenceChanged)).
 		WatchesRawSource(source.Channel(r.requeueAll, &handler.EnqueueRequestForObject{}))
 	if r.PrometheusOperator.Installed() {
 		b = b.Owns(&monitoringv1.PrometheusRule{}, builder.OnlyMetadata)

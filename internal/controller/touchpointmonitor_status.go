@@ -1,16 +1,19 @@
 package controller
 
 import (
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/health"
+	"github.com/journeymap/journey-operator/internal/journey"
 )
 
 // monitorConditions are the specific conditions Ready summarizes, in the
 // order their failures are reported.
-var monitorConditions = []string{cxv1alpha1.TouchpointResolvedCondition, cxv1alpha1.RulesReadyCondition}
+var monitorConditions = []string{cxv1alpha1.TouchpointResolvedCondition, cxv1alpha1.SecretsResolvedCondition, cxv1alpha1.RulesReadyCondition}
 
 func monitorStatus(m *cxv1alpha1.TouchpointMonitor) any { return m.Status }
 
@@ -36,6 +39,20 @@ func setStalled(m *cxv1alpha1.TouchpointMonitor, message string) {
 
 func clearStalled(m *cxv1alpha1.TouchpointMonitor) {
 	meta.RemoveStatusCondition(&m.Status.Conditions, cxv1alpha1.StalledCondition)
+}
+
+func setSecretsMissing(m *cxv1alpha1.TouchpointMonitor, missing []journey.SecretUse) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.SecretsResolvedCondition, metav1.ConditionFalse, cxv1alpha1.SecretNotFoundReason,
+		fmt.Sprintf("%s, which does not exist in namespace %q; the probe is left out of the collector until it is created",
+			describeMissingSecrets(missing), m.Namespace))
+}
+
+func setSecretsResolved(m *cxv1alpha1.TouchpointMonitor, uses int) {
+	message := "the probe reads no Secret"
+	if uses > 0 {
+		message = "every Secret the probe reads exists"
+	}
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.SecretsResolvedCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason, message)
 }
 
 func setRulesFailed(m *cxv1alpha1.TouchpointMonitor, err error) {

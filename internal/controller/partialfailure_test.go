@@ -1,0 +1,235 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/render"
+)
+
+const tokenJourney = `
+apiVersion: cx.journeymap.dev/v1alpha1
+kind: Persona
+metadata: {name: startup-cmo}
+spec: {displayName: "Paige, startup CMO"}
+---
+apiVersion: cx.journeymap.dev/v1alpha1
+kind: JourneyMap
+metadata: {name: trial}
+spec:
+  personaRef: {name: startup-cmo}
+  stages:
+    - name: consideration
+      touchpoints: [{name: pricing-page, channel: web}]
+    - name: onboarding
+      touchpoints: [{name: contacts-api, channel: api}]
+---
+apiVersion: cx.journeymap.dev/v1alpha1
+kind: TouchpointMonitor
+metadata: {name: pricing-page}
+spec:
+  journeyMapRef: {name: trial}
+  touchpoint: pricing-page
+  probe:
+    http: {url: "https://shop.example.com/pricing"}
+  objectives: {availability: "99.5"}
+---
+apiVersion: cx.journeymap.dev/v1alpha1
+kind: TouchpointMonitor
+metadata: {name: contacts-api}
+spec:
+  journeyMapRef: {name: trial}
+  touchpoint: contacts-api
+  probe:
+    http:
+      url: "https://api.example.com/v1/contacts"
+      headers:
+        - name: Authorization
+          valueFrom:
+            secretKeyRef: {name: crm-token, key: authorization}
+  objectives: {availability: "99.9"}
+`
+
+// TestMissingSecretIsReportedAndResolved: a probe reading a Secret that
+// does not exist says so, and is left out of the collector so that the
+// collector's pod can start for the other probes; the Secret's creation
+// resolves both.
+func TestMissingSecretIsReportedAndResolved(t *testing.T) {
+	c := env.Client
+	ns := newNamespace(t, c)
+	create(t, c, ns, tokenJourney)
+
+	eventually(t, convergeTimeout, func() error {
+		m, err := get(t, c, ns, "contacts-api", &cxv1alpha1.TouchpointMonitor{})
+		if err != nil {
+			return err
+		}
+		if err := conditionIs(m.Status.Conditions, cxv1alpha1.SecretsResolvedCondition, "False", cxv1alpha1.SecretNotFoundReason); err != nil {
+			return err
+		}
+		if err := conditionIs(m.Status.Conditions, cxv1alpha1.ReadyCondition, "False", cxv1alpha1.SecretNotFoundReason); err != nil {
+			return err
+		}
+		msg := findMessage(m.Status.Conditions, cxv1alpha1.SecretsResolvedCondition)
+		if !strings.Contains(msg, `spec.probe.http.headers[0].valueFrom.secretKeyRef names Secret "crm-token"`) {
+			return fmt.Errorf("message %q does not say which field names which Secret", msg)
+		}
+		return nil
+	})
+	eventually(t, convergeTimeout, func() error { return monitorReady(t, c, ns, "pricing-page") })
+	eventually(t, convergeTimeout, func() error {
+		config, err := collectorProbes(t, c, ns, "trial")
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(config, "pricing-page") || strings.Contains(config, "contacts-api") {
+			return fmt.Errorf("collector config should run pricing-page only:\n%s", config)
+		}
+		deployment, err := get(t, c, ns, render.CollectorName("trial"), &appsv1.Deployment{})
+		if err != nil {
+			return err
+		}
+		for _, v := range deployment.Spec.Template.Spec.Volumes {
+			if v.Secret != nil && v.Secret.SecretName == "crm-token" {
+				return fmt.Errorf("the collector mounts the missing Secret crm-token")
+			}
+		}
+		return nil
+	})
+
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "crm-token", Namespace: ns},
+		StringData: map[string]string{"authorization": "Bearer synthetic"},
+	}
+	if err := c.Create(context.Background(), secret); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, convergeTimeout, func() error { return monitorReady(t, c, ns, "contacts-api") })
+	eventually(t, convergeTimeout, func() error {
+		config, err := collectorProbes(t, c, ns, "trial")
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(config, "contacts-api") {
+			return fmt.Errorf("collector config without contacts-api after its Secret appeared:\n%s", config)
+		}
+		return nil
+	})
+}
+
+// TestDeploymentStatusUpdatesAreNotDrift runs kube-controller-manager,
+// which updates the collector Deployment's status and annotations the way
+// it does in every cluster; none of that may cause a manager write.
+func TestDeploymentStatusUpdatesAreNotDrift(t *testing.T) {
+	stop, err := env.StartControllerManager(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stop() })
+	c := env.Client
+	ns := newNamespace(t, c)
+	createSamples(t, c, ns)
+	for _, name := range []string{"marketing-automation-trial", "business-phone-system"} {
+		eventually(t, convergeTimeout, func() error { return mapReady(t, c, ns, name) })
+	}
+	// kube-controller-manager has seen the Deployments once it created
+	// their ReplicaSets and wrote their status.
+	eventually(t, convergeTimeout, func() error {
+		for _, name := range []string{"marketing-automation-trial", "business-phone-system"} {
+			d, err := get(t, c, ns, render.CollectorName(name), &appsv1.Deployment{})
+			if err != nil {
+				return err
+			}
+			if d.Status.ObservedGeneration != d.Generation || len(d.Status.Conditions) == 0 {
+				return fmt.Errorf("deployment %s: status not written by kube-controller-manager yet", d.Name)
+			}
+		}
+		return nil
+	})
+	waitQuiet(t)
+	before := writes.Snapshot()
+	// Scaling up and down makes kube-controller-manager write status again
+	// (replicas, conditions) without any change the operator applies.
+	for _, name := range []string{"marketing-automation-trial", "business-phone-system"} {
+		d, err := get(t, c, ns, render.CollectorName(name), &appsv1.Deployment{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Status.Replicas, d.Status.UnavailableReplicas = 1, 1
+		if err := c.Status().Update(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(3 * time.Second)
+	if got := writes.Since(before); len(got) != 0 {
+		t.Fatalf("the manager wrote after status updates of its Deployments by other controllers:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+// TestTerminatingNamespaceIsLeftAlone deletes a namespace holding journeys
+// while kube-controller-manager empties it: children deleted before their
+// owners must not be created again and again.
+func TestTerminatingNamespaceIsLeftAlone(t *testing.T) {
+	stop, err := env.StartControllerManager(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stop() })
+	c := env.Client
+	ns := newNamespace(t, c)
+	createSamples(t, c, ns)
+	for _, name := range []string{"marketing-automation-trial", "business-phone-system"} {
+		eventually(t, convergeTimeout, func() error { return mapReady(t, c, ns, name) })
+	}
+	waitQuiet(t)
+	before := writes.Snapshot()
+	if err := c.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*convergeTimeout, func() error {
+		err := c.Get(context.Background(), client.ObjectKey{Name: ns}, &corev1.Namespace{})
+		if err == nil {
+			return fmt.Errorf("namespace %s still there", ns)
+		}
+		return client.IgnoreNotFound(err)
+	})
+	attempts := 0
+	for _, w := range writes.Since(before) {
+		if strings.Contains(w, "/namespaces/"+ns+"/") {
+			var n int
+			_, _ = fmt.Sscanf(w, "%d×", &n)
+			attempts += n
+		}
+	}
+	// The journeys hold 13 children; one attempt each is the bound.
+	if attempts > 13 {
+		t.Fatalf("%d manager writes into namespace %s while it terminated, want at most one per child:\n%s",
+			attempts, ns, strings.Join(writes.Since(before), "\n"))
+	}
+}
+
+func findMessage(conditions []metav1.Condition, conditionType string) string {
+	for _, c := range conditions {
+		if c.Type == conditionType {
+			return c.Message
+		}
+	}
+	return ""
+}
+
+func collectorProbes(t *testing.T, c client.Client, ns, journey string) (string, error) {
+	cm, err := get(t, c, ns, render.CollectorName(journey), &corev1.ConfigMap{})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprint(cm.Data), nil
+}
