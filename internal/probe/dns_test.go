@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // dnsServer serves a small zone on a loopback UDP port and returns its address.
@@ -61,26 +63,26 @@ func TestDNSProbe(t *testing.T) {
 	server := dnsServer(t)
 	tests := []struct {
 		name string
-		dns  DNSCheck
+		dns  probeconfig.DNSCheck
 		want Reason
 	}{
-		{"A", DNSCheck{Name: "shop.example", RecordType: "A", Expect: []string{"192.0.2.11"}}, ReasonOK},
-		{"A without expectations", DNSCheck{Name: "shop.example", RecordType: "A"}, ReasonOK},
-		{"AAAA", DNSCheck{Name: "shop.example.", RecordType: "AAAA", Expect: []string{"2001:0db8::10"}}, ReasonOK},
-		{"CNAME", DNSCheck{Name: "www.shop.example", RecordType: "CNAME", Expect: []string{"shop.example"}}, ReasonOK},
-		{"MX with preference", DNSCheck{Name: "shop.example", RecordType: "MX", Expect: []string{"10 mail.shop.example"}}, ReasonOK},
-		{"MX host only", DNSCheck{Name: "shop.example", RecordType: "mx", Expect: []string{"mail.shop.example."}}, ReasonOK},
-		{"TXT", DNSCheck{Name: "shop.example", RecordType: "TXT", Expect: []string{"v=spf1 -all"}}, ReasonOK},
-		{"NS", DNSCheck{Name: "shop.example", RecordType: "NS", Expect: []string{"ns1.shop.example"}}, ReasonOK},
-		{"expected record missing", DNSCheck{Name: "shop.example", RecordType: "A", Expect: []string{"192.0.2.99"}}, ReasonDNS},
-		{"NXDOMAIN", DNSCheck{Name: "gone.shop.example", RecordType: "A"}, ReasonDNS},
-		{"no records of the type", DNSCheck{Name: "www.shop.example", RecordType: "A"}, ReasonDNS},
+		{"A", probeconfig.DNSCheck{Name: "shop.example", RecordType: "A", Expect: []string{"192.0.2.11"}}, ReasonOK},
+		{"A without expectations", probeconfig.DNSCheck{Name: "shop.example", RecordType: "A"}, ReasonOK},
+		{"AAAA", probeconfig.DNSCheck{Name: "shop.example.", RecordType: "AAAA", Expect: []string{"2001:0db8::10"}}, ReasonOK},
+		{"CNAME", probeconfig.DNSCheck{Name: "www.shop.example", RecordType: "CNAME", Expect: []string{"shop.example"}}, ReasonOK},
+		{"MX with preference", probeconfig.DNSCheck{Name: "shop.example", RecordType: "MX", Expect: []string{"10 mail.shop.example"}}, ReasonOK},
+		{"MX host only", probeconfig.DNSCheck{Name: "shop.example", RecordType: "mx", Expect: []string{"mail.shop.example."}}, ReasonOK},
+		{"TXT", probeconfig.DNSCheck{Name: "shop.example", RecordType: "TXT", Expect: []string{"v=spf1 -all"}}, ReasonOK},
+		{"NS", probeconfig.DNSCheck{Name: "shop.example", RecordType: "NS", Expect: []string{"ns1.shop.example"}}, ReasonOK},
+		{"expected record missing", probeconfig.DNSCheck{Name: "shop.example", RecordType: "A", Expect: []string{"192.0.2.99"}}, ReasonDNS},
+		{"NXDOMAIN", probeconfig.DNSCheck{Name: "gone.shop.example", RecordType: "A"}, ReasonDNS},
+		{"no records of the type", probeconfig.DNSCheck{Name: "www.shop.example", RecordType: "A"}, ReasonDNS},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := tt.dns
 			d.Server = server
-			r, err := runOnce(t, Probe{DNS: &d})
+			r, err := runOnce(t, probeconfig.Probe{DNS: &d})
 			wantReason(t, r, err, tt.want)
 		})
 	}
@@ -91,7 +93,7 @@ func TestDNSProbe(t *testing.T) {
 		}
 		addr := pc.LocalAddr().String()
 		pc.Close()
-		r, err := runOnce(t, Probe{DNS: &DNSCheck{Name: "shop.example", RecordType: "A", Server: addr}})
+		r, err := runOnce(t, probeconfig.Probe{DNS: &probeconfig.DNSCheck{Name: "shop.example", RecordType: "A", Server: addr}})
 		if r != ReasonConnect && r != ReasonTimeout {
 			t.Fatalf("reason = %q (error %v), want connect or timeout", r, err)
 		}
