@@ -2,7 +2,9 @@ package probe
 
 import (
 	"net"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -98,4 +100,35 @@ func TestDNSProbe(t *testing.T) {
 			t.Fatalf("reason = %q (error %v), want connect or timeout", r, err)
 		}
 	})
+}
+
+// TestDNSNamesAsMiekg checks that probeconfig, which cannot link miekg/dns,
+// accepts the question names the library that sends the question accepts,
+// except names longer than the 255 octets RFC 1035 allows on the wire, which
+// its IsDomainName lets through by a few octets but no server would answer.
+func TestDNSNamesAsMiekg(t *testing.T) {
+	long := strings.Repeat("a", 63)
+	tooLong := map[string]bool{
+		strings.Repeat(long+".", 4):                           true, // 257 octets
+		strings.Repeat(long+".", 3) + strings.Repeat("a", 62): true, // 256 octets
+	}
+	names := []string{
+		"shop.example", "shop.example.", ".", "_dmarc.shop.example", "shop example", `a\.b.example`, `a\065b.example`,
+		"", "a..b", ".a", "a.", long + ".example", long + "a.example", `a\`,
+		strings.Repeat(long+".", 3) + strings.Repeat("a", 61), // 255 octets
+	}
+	for name := range tooLong {
+		names = append(names, name)
+	}
+	for _, name := range names {
+		_, want := dns.IsDomainName(name)
+		want = want && !tooLong[name]
+		err := (&probeconfig.Config{Probes: []probeconfig.Probe{{
+			ID: "shop/dns", Labels: testLabels("dns"), Interval: dur(time.Minute),
+			DNS: &probeconfig.DNSCheck{Name: name, RecordType: "A"},
+		}}}).Validate()
+		if (err == nil) != want {
+			t.Errorf("%.20q…: want valid %v, probeconfig error %v", name, want, err)
+		}
+	}
 }

@@ -135,7 +135,7 @@ func TestInvalidConfig(t *testing.T) {
 		{"header value and file", "probes:\n" + probe("a", "  http: {url: 'https://x/', headers: [{name: A, value: v, valueFile: /f}]}\n"), "set value or valueFile, not both"},
 		{"bad TCP address", "probes:\n" + probe("a", "  tcp: {address: 'no-port'}\n"), "tcp: address"},
 		{"bad DNS type", "probes:\n" + probe("a", "  dns: {name: x.example, recordType: SRV}\n"), "want one of A, AAAA, CNAME, MX, TXT, NS"},
-		{"bad DNS expectation", "probes:\n" + probe("a", "  dns: {name: x.example, recordType: A, expect: ['::1']}\n"), "not an A address"},
+		{"bad DNS expectation", "probes:\n" + probe("a", "  dns: {name: x.example, recordType: A, expect: ['::1']}\n"), "an IPv6 address, but A records hold IPv4 addresses"},
 		{"flow without steps", "probes:\n" + probe("a", "  flow: {steps: []}\n"), "flow: no steps"},
 		{"flow step unnamed", "probes:\n" + probe("a", "  flow: {steps: [{url: 'https://x/'}]}\n"), "steps[0]: name missing"},
 		{"capture used before defined", "probes:\n" + probe("a", "  flow: {steps: [{name: one, url: 'https://x/${token}'}]}\n"),

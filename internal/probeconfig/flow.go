@@ -30,8 +30,14 @@ func compileFlow(f *Flow) ([]Step, error) {
 	}
 	var steps []Step
 	names := map[string]bool{}
-	// defined grows step by step, so a step can only use what earlier steps captured.
-	defined := map[string]bool{}
+	// capturedBy maps each capture name to the step that takes it, and grows
+	// step by step, so a step can only use what earlier steps captured. A
+	// name is captured once in a flow: were a later step to capture it
+	// again, ${name} would mean different values depending on where it is
+	// used, and a reader of the spec, or of a failed run's "capture name",
+	// would have to work out which definition applies. A second name (t2)
+	// costs nothing and keeps one definition per placeholder.
+	capturedBy := map[string]string{}
 	for i, s := range f.Steps {
 		if s.Name == "" {
 			return nil, fmt.Errorf("steps[%d]: name missing", i)
@@ -40,23 +46,28 @@ func compileFlow(f *Flow) ([]Step, error) {
 			return nil, fmt.Errorf("steps[%d]: step name %q used twice", i, s.Name)
 		}
 		names[s.Name] = true
-		req, err := compileRequest(&s.HTTPRequest, defined)
+		req, err := compileRequest(&s.HTTPRequest, capturedBy)
 		if err != nil {
 			return nil, fmt.Errorf("step %q: %w", s.Name, err)
 		}
 		st := Step{Name: s.Name, Request: req}
+		inStep := map[string]int{}
 		for j, cp := range s.Capture {
 			compiled, err := compileCapture(cp)
 			if err != nil {
 				return nil, fmt.Errorf("step %q: capture[%d]: %w", s.Name, j, err)
 			}
-			if defined[cp.Name] {
-				return nil, fmt.Errorf("step %q: capture %q is defined twice", s.Name, cp.Name)
+			if k, ok := inStep[cp.Name]; ok {
+				return nil, fmt.Errorf("step %q: capture[%d]: %q is already captured by capture[%d] of this step; give each capture its own name", s.Name, j, cp.Name, k)
 			}
+			if by, ok := capturedBy[cp.Name]; ok {
+				return nil, fmt.Errorf("step %q: capture[%d]: %q is already captured by step %q; give this capture another name, such as %s2", s.Name, j, cp.Name, by, cp.Name)
+			}
+			inStep[cp.Name] = j
 			st.Captures = append(st.Captures, compiled)
 		}
 		for _, cp := range st.Captures {
-			defined[cp.Name] = true
+			capturedBy[cp.Name] = s.Name
 		}
 		steps = append(steps, st)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -39,10 +40,10 @@ type JSONCheck struct {
 }
 
 // compileRequest validates r and compiles it. defined is nil for a plain
-// HTTP probe, whose strings are taken literally; for a flow step it holds the
-// captures of earlier steps, which its URL, header values and body may
-// reference as ${name}.
-func compileRequest(r *HTTPRequest, defined map[string]bool) (*Request, error) {
+// HTTP probe, whose strings are taken literally; for a flow step its keys
+// are the captures of earlier steps, which its URL, header values and body
+// may reference as ${name}.
+func compileRequest(r *HTTPRequest, defined map[string]string) (*Request, error) {
 	tmpl := func(s string) (Template, error) {
 		if defined == nil {
 			return literal(s), nil
@@ -76,6 +77,10 @@ func compileRequest(r *HTTPRequest, defined map[string]bool) (*Request, error) {
 		if h.Value != "" && h.ValueFile != "" {
 			return nil, fmt.Errorf("headers[%d] (%s): set value or valueFile, not both", i, h.Name)
 		}
+		if at, ok := controlChar(h.Value); ok {
+			return nil, fmt.Errorf("headers[%d] (%s): value contains the control character %U at byte %d; a header value is one line without control characters (tab aside), so remove it",
+				i, h.Name, h.Value[at], at)
+		}
 		v, err := tmpl(h.Value)
 		if err != nil {
 			return nil, fmt.Errorf("headers[%d] (%s): %w", i, h.Name, err)
@@ -105,30 +110,60 @@ func compileRequest(r *HTTPRequest, defined map[string]bool) (*Request, error) {
 	return c, nil
 }
 
-// checkURL requires an absolute http(s) URL. Captured values may make up any
-// part of a flow step's URL, so with placeholders only a literal scheme can be
-// checked here; the rest is checked when a run builds the request.
+// checkURL requires an absolute http(s) URL with a host and a port a
+// connection can use. Captured values may make up any part of a flow step's
+// URL, so there only the literal text before the first ${...} is checked:
+// that it can begin an http(s) URL, and the host and port when they end
+// before the first placeholder. The rest is checked when a run builds the
+// request.
 func checkURL(raw string) error {
 	if raw == "" {
 		return errors.New("missing")
 	}
+	known, whole := raw, true
 	if loc := placeholderRE.FindStringIndex(raw); loc != nil {
-		if scheme, _, ok := strings.Cut(raw[:loc[0]], "://"); ok && scheme != "http" && scheme != "https" {
-			return fmt.Errorf("%q: scheme must be http or https", raw)
+		known, whole = raw[:loc[0]], false
+	}
+	scheme, rest, ok := strings.Cut(known, "://")
+	if !ok {
+		lower := strings.ToLower(known)
+		if whole || !strings.HasPrefix("http://", lower) && !strings.HasPrefix("https://", lower) {
+			return fmt.Errorf("%q: must start with http:// or https://", raw)
 		}
 		return nil
 	}
-	u, err := url.Parse(raw)
+	// url.Parse lower-cases the scheme, and so does net/http.
+	if s := strings.ToLower(scheme); s != "http" && s != "https" {
+		return fmt.Errorf("%q: scheme must be http or https", raw)
+	}
+	target := raw
+	if !whole {
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			return nil // the host or port comes from a capture
+		}
+		target = scheme + "://" + rest[:end]
+	}
+	u, err := url.Parse(target)
 	if err != nil {
 		return err
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q: scheme must be http or https", raw)
-	}
-	if u.Host == "" {
+	if u.Hostname() == "" {
 		return fmt.Errorf("%q: no host", raw)
 	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q: port %s is not from 1 to 65535", raw, port)
+		}
+	}
 	return nil
+}
+
+// controlChar finds the first byte net/http refuses in a header value: a
+// control character other than tab.
+func controlChar(s string) (int, bool) {
+	i := strings.IndexFunc(s, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f })
+	return i, i >= 0
 }
 
 // isToken reports whether s is an HTTP token (RFC 9110), the syntax of

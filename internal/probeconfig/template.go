@@ -25,14 +25,14 @@ type Template struct {
 // captures, so their strings are never scanned for ${...}.
 func literal(s string) Template { return Template{parts: []string{s}} }
 
-// parseTemplate splits s and checks every placeholder against defined, the
-// captures of earlier flow steps.
-func parseTemplate(s string, defined map[string]bool) (Template, error) {
+// parseTemplate splits s and checks every placeholder against the keys of
+// defined, the captures of earlier flow steps.
+func parseTemplate(s string, defined map[string]string) (Template, error) {
 	var t Template
 	last := 0
 	for _, m := range placeholderRE.FindAllStringSubmatchIndex(s, -1) {
 		name := s[m[2]:m[3]]
-		if !defined[name] {
+		if _, ok := defined[name]; !ok {
 			return Template{}, fmt.Errorf("${%s} is used before a capture of that name is defined by an earlier step", name)
 		}
 		t.parts = append(t.parts, s[last:m[0]], name)
