@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/journeymap/journey-operator/internal/probe"
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 func main() {
@@ -42,7 +43,7 @@ func main() {
 func run(ctx context.Context, args []string, logOut io.Writer, onListen func(net.Addr)) error {
 	fs := flag.NewFlagSet("journey-probe", flag.ContinueOnError)
 	fs.SetOutput(logOut)
-	configPath := fs.String("config", "/etc/journey-probe/config/"+probe.ConfigFileName, "path of the probes config file; watched for changes")
+	configPath := fs.String("config", "/etc/journey-probe/config/"+probeconfig.ConfigFileName, "path of the probes config file; watched for changes")
 	listen := fs.String("listen-address", ":9115", "address serving /metrics, /healthz and /readyz")
 	maxConcurrency := fs.Int("max-concurrency", 16, "maximum number of probe runs in flight")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")

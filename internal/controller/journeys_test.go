@@ -22,7 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
-	"github.com/journeymap/journey-operator/internal/probe"
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 	"github.com/journeymap/journey-operator/internal/render"
 )
 
@@ -366,7 +366,7 @@ func TestOneInvalidMonitorDegradesOnlyItself(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		config, err := probe.ParseConfig([]byte(cm.Data[probe.ConfigFileName]))
+		config, err := probeconfig.ParseConfig([]byte(cm.Data[probeconfig.ConfigFileName]))
 		if err != nil {
 			return fmt.Errorf("collector config does not load: %w", err)
 		}
@@ -411,8 +411,8 @@ func TestChildrenRestored(t *testing.T) {
 	})
 
 	cm, _ := get(t, c, ns, name, &corev1.ConfigMap{})
-	want := cm.Data[probe.ConfigFileName]
-	cm.Data[probe.ConfigFileName] = "probes: []\n"
+	want := cm.Data[probeconfig.ConfigFileName]
+	cm.Data[probeconfig.ConfigFileName] = "probes: []\n"
 	cm.Labels["cost-center.example.com/owner"] = "web-platform"
 	if err := c.Update(context.Background(), cm, client.FieldOwner("someone-else")); err != nil {
 		t.Fatal(err)
@@ -422,8 +422,8 @@ func TestChildrenRestored(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if got.Data[probe.ConfigFileName] != want {
-			return fmt.Errorf("collector config not restored:\n%s", got.Data[probe.ConfigFileName])
+		if got.Data[probeconfig.ConfigFileName] != want {
+			return fmt.Errorf("collector config not restored:\n%s", got.Data[probeconfig.ConfigFileName])
 		}
 		if got.Labels["cost-center.example.com/owner"] != "web-platform" {
 			return fmt.Errorf("a label another manager owns was removed: %v", got.Labels)

@@ -17,7 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/journeymap/journey-operator/internal/probe"
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 	"github.com/journeymap/journey-operator/internal/render"
 )
 
@@ -115,7 +115,7 @@ func (b *bridge) syncCollectors(ctx context.Context) error {
 	var errs []error
 	for _, cm := range configMaps.Items {
 		key := cm.Namespace + "_" + cm.Name
-		config, err := b.localConfig(ctx, cm.Namespace, cm.Data[probe.ConfigFileName])
+		config, err := b.localConfig(ctx, cm.Namespace, cm.Data[probeconfig.ConfigFileName])
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -124,7 +124,7 @@ func (b *bridge) syncCollectors(ctx context.Context) error {
 			continue // no probes: the Deployment runs no replica either
 		}
 		wanted[key] = true
-		path := filepath.Join(b.probesDir, key, probe.ConfigFileName)
+		path := filepath.Join(b.probesDir, key, probeconfig.ConfigFileName)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
@@ -150,13 +150,13 @@ func (b *bridge) syncCollectors(ctx context.Context) error {
 // Secret files a Deployment would mount are written under the work
 // directory and the config points there. nil means the config has no probe.
 func (b *bridge) localConfig(ctx context.Context, namespace, config string) ([]byte, error) {
-	parsed, err := probe.ParseConfig([]byte(config))
+	parsed, err := probeconfig.ParseConfig([]byte(config))
 	if err != nil || len(parsed.Probes) == 0 {
 		return nil, err
 	}
 	secretsDir := filepath.Join(b.workDir, "secrets", namespace)
 	var secrets corev1.SecretList
-	if strings.Contains(config, probe.SecretsDir) {
+	if strings.Contains(config, probeconfig.SecretsDir) {
 		if err := b.client.List(ctx, &secrets, client.InNamespace(namespace)); err != nil {
 			return nil, err
 		}
@@ -172,7 +172,7 @@ func (b *bridge) localConfig(ctx context.Context, namespace, config string) ([]b
 			}
 		}
 	}
-	return []byte(strings.ReplaceAll(config, probe.SecretsDir, secretsDir)), nil
+	return []byte(strings.ReplaceAll(config, probeconfig.SecretsDir, secretsDir)), nil
 }
 
 func (b *bridge) startProbe(key, configPath string) error {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // BenchmarkHTTPProbeExecutions measures complete runs (fresh connection,
@@ -39,12 +41,12 @@ func BenchmarkHTTPProbeExecutions(b *testing.B) {
 // Goroutine stacks live outside the heap and are reported separately.
 func BenchmarkHeapPerProbe(b *testing.B) {
 	const n = 1000
-	cfg := &Config{}
+	cfg := &probeconfig.Config{}
 	for i := range n {
 		id := fmt.Sprintf("shop/monitor-%04d", i)
-		cfg.Probes = append(cfg.Probes, Probe{
+		cfg.Probes = append(cfg.Probes, probeconfig.Probe{
 			ID: id, Labels: testLabels(id), Interval: dur(time.Hour), Timeout: dur(10 * time.Second),
-			HTTP: &HTTPRequest{URL: "https://shop.example/" + id, BodyContains: []string{"Welcome"}, JSON: []JSONAssertion{{Path: "status", Equals: strp("up")}}},
+			HTTP: &probeconfig.HTTPRequest{URL: "https://shop.example/" + id, BodyContains: []string{"Welcome"}, JSON: []probeconfig.JSONAssertion{{Path: "status", Equals: strp("up")}}},
 		})
 	}
 	var heap, stack float64

@@ -1,23 +1,16 @@
 package probe
 
 import (
-	"errors"
-	"fmt"
-	"strings"
 	"time"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
-// defaultTimeout applies when a probe sets none; it is capped by the
-// interval so a run normally ends before the next one is due.
-const defaultTimeout = 10 * time.Second
-
-// compiledProbe is a validated Probe ready to run: regexes compiled, paths
-// and templates parsed, so runs do no parsing and cannot hit config errors
-// that validation could have caught.
+// compiledProbe is a validated probe ready to run.
 type compiledProbe struct {
 	// def is the probe as configured; a reload compares it to decide whether
 	// the probe changed.
-	def Probe
+	def probeconfig.Probe
 	// labels are the values of the metric labels, in labelNames order.
 	labels   []string
 	interval time.Duration
@@ -27,107 +20,41 @@ type compiledProbe struct {
 	checker checker
 }
 
-// Validate checks the whole configuration and reports every problem found,
-// so one edit can fix them all. It is what a reload runs before applying a
-// file; the operator may call it on what it renders.
-func (c *Config) Validate() error {
-	_, err := compileConfig(c)
-	return err
-}
-
-// compileConfig compiles every probe. The error lists all problems on one
-// line, separated by "; ", because it is logged as one line.
-func compileConfig(c *Config) ([]*compiledProbe, error) {
-	var problems []string
-	seen := map[string]bool{}
-	out := make([]*compiledProbe, 0, len(c.Probes))
-	for i, p := range c.Probes {
-		where := fmt.Sprintf("probes[%d]", i)
-		if p.ID != "" {
-			where = fmt.Sprintf("probe %q", p.ID)
-		}
-		if seen[p.ID] && p.ID != "" {
-			problems = append(problems, where+": duplicate id")
-			continue
-		}
-		seen[p.ID] = true
-		cp, err := compileProbe(p)
-		if err != nil {
-			problems = append(problems, where+": "+err.Error())
-			continue
-		}
-		out = append(out, cp)
+// compileConfig validates the configuration with probeconfig, which parses
+// everything a run interprets, and builds the checkers from what it parsed.
+func compileConfig(c *probeconfig.Config) ([]*compiledProbe, error) {
+	compiled, err := probeconfig.Compile(c)
+	if err != nil {
+		return nil, err
 	}
-	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "; "))
+	out := make([]*compiledProbe, 0, len(compiled))
+	for _, p := range compiled {
+		out = append(out, newCompiledProbe(p))
 	}
 	return out, nil
 }
 
-func compileProbe(p Probe) (*compiledProbe, error) {
-	if p.ID == "" {
-		return nil, errors.New("id missing")
-	}
-	var missing []string
-	for _, l := range []struct{ name, value string }{
-		{"namespace", p.Labels.Namespace},
-		{"journey", p.Labels.Journey},
-		{"touchpoint", p.Labels.Touchpoint},
-	} {
-		if l.value == "" {
-			missing = append(missing, "labels."+l.name)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s missing", strings.Join(missing, ", "))
-	}
+func newCompiledProbe(p probeconfig.Compiled) *compiledProbe {
+	l := p.Probe.Labels
 	cp := &compiledProbe{
-		def:      p,
-		labels:   []string{p.Labels.Namespace, p.Labels.Journey, p.Labels.Stage, p.Labels.Touchpoint, p.Labels.Persona, p.ID},
-		interval: p.Interval.Duration,
-		timeout:  p.Timeout.Duration,
-	}
-	if cp.interval <= 0 {
-		return nil, fmt.Errorf("interval must be positive, got %s", cp.interval)
-	}
-	if cp.timeout < 0 {
-		return nil, fmt.Errorf("timeout must not be negative, got %s", cp.timeout)
-	}
-	if cp.timeout == 0 {
-		cp.timeout = min(defaultTimeout, cp.interval)
-	}
-
-	var kinds []string
-	var err error
-	if p.HTTP != nil {
-		kinds = append(kinds, "http")
-		cp.checker, err = compileHTTPProbe(p.HTTP)
-	}
-	if p.TCP != nil {
-		kinds = append(kinds, "tcp")
-		cp.checker, err = compileTCP(p.TCP)
-	}
-	if p.DNS != nil {
-		kinds = append(kinds, "dns")
-		cp.checker, err = compileDNS(p.DNS)
-	}
-	if p.Flow != nil {
-		kinds = append(kinds, "flow")
-		var f *flowCheck
-		if f, err = compileFlow(p.Flow); err == nil {
-			cp.checker = f
-			for _, s := range f.steps {
-				cp.steps = append(cp.steps, s.name)
-			}
-		}
+		def:      p.Probe,
+		labels:   []string{l.Namespace, l.Journey, l.Stage, l.Touchpoint, l.Persona, p.Probe.ID},
+		interval: p.Probe.Interval.Duration,
+		timeout:  p.Timeout,
 	}
 	switch {
-	case len(kinds) == 0:
-		return nil, errors.New("no check: set one of http, tcp, dns, flow")
-	case len(kinds) > 1:
-		return nil, fmt.Errorf("set exactly one of http, tcp, dns, flow, not %s", strings.Join(kinds, " and "))
-	case err != nil:
-		return nil, fmt.Errorf("%s: %w", kinds[0], err)
+	case p.HTTP != nil:
+		cp.checker = &httpProbe{req: &httpCheck{p.HTTP}}
+	case p.TCP != nil:
+		cp.checker = &tcpCheck{address: p.TCP.Address}
+	case p.DNS != nil:
+		cp.checker = newDNSCheck(p.DNS)
+	default:
+		f := newFlowCheck(p.Flow)
+		cp.checker = f
+		for _, s := range f.steps {
+			cp.steps = append(cp.steps, s.name)
+		}
 	}
-	return cp, nil
+	return cp
 }

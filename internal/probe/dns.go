@@ -2,28 +2,18 @@ package probe
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // resolvConf is where the DNS probe finds its servers when the probe names
 // none: the same servers the pod's own lookups use.
 const resolvConf = "/etc/resolv.conf"
-
-// dnsTypes are the record types a DNS probe can ask for.
-var dnsTypes = map[string]uint16{
-	"A":     dns.TypeA,
-	"AAAA":  dns.TypeAAAA,
-	"CNAME": dns.TypeCNAME,
-	"MX":    dns.TypeMX,
-	"TXT":   dns.TypeTXT,
-	"NS":    dns.TypeNS,
-}
 
 // dnsCheck asks one question and requires the expected records in the answer.
 type dnsCheck struct {
@@ -34,64 +24,8 @@ type dnsCheck struct {
 	expect []string
 }
 
-func compileDNS(d *DNSCheck) (*dnsCheck, error) {
-	if d.Name == "" {
-		return nil, errors.New("name missing")
-	}
-	qtype, ok := dnsTypes[strings.ToUpper(d.RecordType)]
-	if !ok {
-		return nil, fmt.Errorf("recordType %q: want one of A, AAAA, CNAME, MX, TXT, NS", d.RecordType)
-	}
-	c := &dnsCheck{question: dns.Fqdn(d.Name), qtype: qtype, server: d.Server}
-	if _, ok := dns.IsDomainName(c.question); !ok {
-		return nil, fmt.Errorf("name %q is not a domain name", d.Name)
-	}
-	if c.server != "" {
-		if _, _, err := net.SplitHostPort(c.server); err != nil {
-			// A bare host means the standard port, as in resolv.conf.
-			c.server = net.JoinHostPort(c.server, "53")
-		}
-	}
-	for _, e := range d.Expect {
-		n, err := normalizeExpected(qtype, e)
-		if err != nil {
-			return nil, fmt.Errorf("expect %q: %w", e, err)
-		}
-		c.expect = append(c.expect, n)
-	}
-	return c, nil
-}
-
-// normalizeExpected brings an expected record into the form recordTexts
-// produces, so comparison is plain string equality.
-func normalizeExpected(qtype uint16, e string) (string, error) {
-	switch qtype {
-	case dns.TypeA, dns.TypeAAAA:
-		ip, err := netip.ParseAddr(e)
-		if err != nil {
-			return "", err
-		}
-		if ip.Is4() != (qtype == dns.TypeA) {
-			return "", fmt.Errorf("not an %s address", dns.TypeToString[qtype])
-		}
-		return ip.String(), nil
-	case dns.TypeMX:
-		pref, host, ok := strings.Cut(e, " ")
-		if !ok {
-			return normalizeName(e), nil
-		}
-		return pref + " " + normalizeName(strings.TrimSpace(host)), nil
-	case dns.TypeCNAME, dns.TypeNS:
-		return normalizeName(e), nil
-	default:
-		return e, nil
-	}
-}
-
-// normalizeName makes names comparable: DNS names are case-insensitive and
-// users write them without the root dot.
-func normalizeName(s string) string {
-	return strings.ToLower(strings.TrimSuffix(s, "."))
+func newDNSCheck(q *probeconfig.DNSQuery) *dnsCheck {
+	return &dnsCheck{question: dns.Fqdn(q.Name), qtype: dns.StringToType[q.RecordType], server: q.Server, expect: q.Expect}
 }
 
 func (c *dnsCheck) check(ctx context.Context, _ stepObserver) error {
@@ -157,8 +91,9 @@ func exchange(ctx context.Context, m *dns.Msg, server string) (*dns.Msg, error) 
 	return resp, err
 }
 
-// recordTexts is how a record compares with an expected value: addresses in
-// canonical form, names lower-case without the root dot, TXT strings joined.
+// recordTexts is how a record compares with an expected value, which
+// probeconfig normalizes to the same form: addresses in canonical form, names
+// lower-case without the root dot, TXT strings joined.
 // The first text is the display form; an MX record also matches its bare
 // host so expectations need not spell out the preference.
 func recordTexts(rr dns.RR) []string {
@@ -168,11 +103,11 @@ func recordTexts(rr dns.RR) []string {
 	case *dns.AAAA:
 		return []string{r.AAAA.String()}
 	case *dns.CNAME:
-		return []string{normalizeName(r.Target)}
+		return []string{probeconfig.NormalizeDNSName(r.Target)}
 	case *dns.NS:
-		return []string{normalizeName(r.Ns)}
+		return []string{probeconfig.NormalizeDNSName(r.Ns)}
 	case *dns.MX:
-		host := normalizeName(r.Mx)
+		host := probeconfig.NormalizeDNSName(r.Mx)
 		return []string{fmt.Sprintf("%d %s", r.Preference, host), host}
 	case *dns.TXT:
 		return []string{strings.Join(r.Txt, "")}

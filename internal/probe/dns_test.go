@@ -2,9 +2,13 @@ package probe
 
 import (
 	"net"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // dnsServer serves a small zone on a loopback UDP port and returns its address.
@@ -61,26 +65,26 @@ func TestDNSProbe(t *testing.T) {
 	server := dnsServer(t)
 	tests := []struct {
 		name string
-		dns  DNSCheck
+		dns  probeconfig.DNSCheck
 		want Reason
 	}{
-		{"A", DNSCheck{Name: "shop.example", RecordType: "A", Expect: []string{"192.0.2.11"}}, ReasonOK},
-		{"A without expectations", DNSCheck{Name: "shop.example", RecordType: "A"}, ReasonOK},
-		{"AAAA", DNSCheck{Name: "shop.example.", RecordType: "AAAA", Expect: []string{"2001:0db8::10"}}, ReasonOK},
-		{"CNAME", DNSCheck{Name: "www.shop.example", RecordType: "CNAME", Expect: []string{"shop.example"}}, ReasonOK},
-		{"MX with preference", DNSCheck{Name: "shop.example", RecordType: "MX", Expect: []string{"10 mail.shop.example"}}, ReasonOK},
-		{"MX host only", DNSCheck{Name: "shop.example", RecordType: "mx", Expect: []string{"mail.shop.example."}}, ReasonOK},
-		{"TXT", DNSCheck{Name: "shop.example", RecordType: "TXT", Expect: []string{"v=spf1 -all"}}, ReasonOK},
-		{"NS", DNSCheck{Name: "shop.example", RecordType: "NS", Expect: []string{"ns1.shop.example"}}, ReasonOK},
-		{"expected record missing", DNSCheck{Name: "shop.example", RecordType: "A", Expect: []string{"192.0.2.99"}}, ReasonDNS},
-		{"NXDOMAIN", DNSCheck{Name: "gone.shop.example", RecordType: "A"}, ReasonDNS},
-		{"no records of the type", DNSCheck{Name: "www.shop.example", RecordType: "A"}, ReasonDNS},
+		{"A", probeconfig.DNSCheck{Name: "shop.example", RecordType: "A", Expect: []string{"192.0.2.11"}}, ReasonOK},
+		{"A without expectations", probeconfig.DNSCheck{Name: "shop.example", RecordType: "A"}, ReasonOK},
+		{"AAAA", probeconfig.DNSCheck{Name: "shop.example.", RecordType: "AAAA", Expect: []string{"2001:0db8::10"}}, ReasonOK},
+		{"CNAME", probeconfig.DNSCheck{Name: "www.shop.example", RecordType: "CNAME", Expect: []string{"shop.example"}}, ReasonOK},
+		{"MX with preference", probeconfig.DNSCheck{Name: "shop.example", RecordType: "MX", Expect: []string{"10 mail.shop.example"}}, ReasonOK},
+		{"MX host only", probeconfig.DNSCheck{Name: "shop.example", RecordType: "mx", Expect: []string{"mail.shop.example."}}, ReasonOK},
+		{"TXT", probeconfig.DNSCheck{Name: "shop.example", RecordType: "TXT", Expect: []string{"v=spf1 -all"}}, ReasonOK},
+		{"NS", probeconfig.DNSCheck{Name: "shop.example", RecordType: "NS", Expect: []string{"ns1.shop.example"}}, ReasonOK},
+		{"expected record missing", probeconfig.DNSCheck{Name: "shop.example", RecordType: "A", Expect: []string{"192.0.2.99"}}, ReasonDNS},
+		{"NXDOMAIN", probeconfig.DNSCheck{Name: "gone.shop.example", RecordType: "A"}, ReasonDNS},
+		{"no records of the type", probeconfig.DNSCheck{Name: "www.shop.example", RecordType: "A"}, ReasonDNS},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := tt.dns
 			d.Server = server
-			r, err := runOnce(t, Probe{DNS: &d})
+			r, err := runOnce(t, probeconfig.Probe{DNS: &d})
 			wantReason(t, r, err, tt.want)
 		})
 	}
@@ -91,9 +95,40 @@ func TestDNSProbe(t *testing.T) {
 		}
 		addr := pc.LocalAddr().String()
 		pc.Close()
-		r, err := runOnce(t, Probe{DNS: &DNSCheck{Name: "shop.example", RecordType: "A", Server: addr}})
+		r, err := runOnce(t, probeconfig.Probe{DNS: &probeconfig.DNSCheck{Name: "shop.example", RecordType: "A", Server: addr}})
 		if r != ReasonConnect && r != ReasonTimeout {
 			t.Fatalf("reason = %q (error %v), want connect or timeout", r, err)
 		}
 	})
+}
+
+// TestDNSNamesAsMiekg checks that probeconfig, which cannot link miekg/dns,
+// accepts the question names the library that sends the question accepts,
+// except names longer than the 255 octets RFC 1035 allows on the wire, which
+// its IsDomainName lets through by a few octets but no server would answer.
+func TestDNSNamesAsMiekg(t *testing.T) {
+	long := strings.Repeat("a", 63)
+	tooLong := map[string]bool{
+		strings.Repeat(long+".", 4):                           true, // 257 octets
+		strings.Repeat(long+".", 3) + strings.Repeat("a", 62): true, // 256 octets
+	}
+	names := []string{
+		"shop.example", "shop.example.", ".", "_dmarc.shop.example", "shop example", `a\.b.example`, `a\065b.example`,
+		"", "a..b", ".a", "a.", long + ".example", long + "a.example", `a\`,
+		strings.Repeat(long+".", 3) + strings.Repeat("a", 61), // 255 octets
+	}
+	for name := range tooLong {
+		names = append(names, name)
+	}
+	for _, name := range names {
+		_, want := dns.IsDomainName(name)
+		want = want && !tooLong[name]
+		err := (&probeconfig.Config{Probes: []probeconfig.Probe{{
+			ID: "shop/dns", Labels: testLabels("dns"), Interval: dur(time.Minute),
+			DNS: &probeconfig.DNSCheck{Name: name, RecordType: "A"},
+		}}}).Validate()
+		if (err == nil) != want {
+			t.Errorf("%.20q…: want valid %v, probeconfig error %v", name, want, err)
+		}
+	}
 }

@@ -1,3 +1,6 @@
+// Package probe is the engine of journey-probe, the collector that runs
+// synthetic touchpoint checks and exports them as Prometheus metrics. It
+// runs what package probeconfig has parsed and validated.
 package probe
 
 import (
@@ -7,6 +10,8 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // Engine runs the configured probes, each on its own schedule, and records
@@ -49,7 +54,7 @@ var errStopped = errors.New("probe engine stopped")
 // definition is unchanged keep running untouched, counters included; changed
 // probes are restarted with fresh series; removed probes stop and their
 // series are deleted; new probes start.
-func (e *Engine) Apply(cfg *Config) error {
+func (e *Engine) Apply(cfg *probeconfig.Config) error {
 	compiled, err := compileConfig(cfg)
 	if err != nil {
 		return err

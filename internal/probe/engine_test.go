@@ -8,6 +8,8 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 func TestEngineMetrics(t *testing.T) {
@@ -18,8 +20,8 @@ func TestEngineMetrics(t *testing.T) {
 	var cartStatus atomic.Int32
 	cartStatus.Store(http.StatusBadGateway)
 	shop := shopServer(t, &cartStatus)
-	flow := Probe{ID: "shop/flow", Labels: testLabels("checkout"), Interval: dur(50 * time.Millisecond), Timeout: dur(5 * time.Second), Flow: shopFlow(shop.URL)}
-	cfg := &Config{Probes: []Probe{
+	flow := probeconfig.Probe{ID: "shop/flow", Labels: testLabels("checkout"), Interval: dur(50 * time.Millisecond), Timeout: dur(5 * time.Second), Flow: shopFlow(shop.URL)}
+	cfg := &probeconfig.Config{Probes: []probeconfig.Probe{
 		httpProbeTo("shop/ok", okServer(t).URL),
 		httpProbeTo("shop/bad", statusServer(t, http.StatusServiceUnavailable).URL),
 		flow,
@@ -138,7 +140,7 @@ func TestEngineHealthEndpoints(t *testing.T) {
 	if get("/healthz") != http.StatusOK || get("/readyz") != http.StatusServiceUnavailable {
 		t.Fatal("want healthy but not ready before a config is applied")
 	}
-	if err := e.Apply(&Config{}); err != nil {
+	if err := e.Apply(&probeconfig.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	if get("/readyz") != http.StatusOK {
@@ -177,7 +179,7 @@ func TestEngineSlowTargetDoesNotDelayOthers(t *testing.T) {
 	slow := httpProbeTo("shop/slow", slowSrv.URL)
 	slow.Timeout = dur(time.Hour)
 	fast := httpProbeTo("shop/fast", okServer(t).URL)
-	if err := e.Apply(&Config{Probes: []Probe{slow, fast}}); err != nil {
+	if err := e.Apply(&probeconfig.Config{Probes: []probeconfig.Probe{slow, fast}}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the fast probe to run repeatedly", func() bool {
@@ -212,11 +214,11 @@ func TestEngineConcurrencyBound(t *testing.T) {
 	}))
 	defer srv.Close()
 	e := newTestEngine(t, 1)
-	var probes []Probe
+	var probes []probeconfig.Probe
 	for _, id := range []string{"shop/a", "shop/b", "shop/c", "shop/d"} {
 		probes = append(probes, httpProbeTo(id, srv.URL))
 	}
-	if err := e.Apply(&Config{Probes: probes}); err != nil {
+	if err := e.Apply(&probeconfig.Config{Probes: probes}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "runs of every probe", func() bool { return served.Load() >= 20 })
@@ -227,11 +229,11 @@ func TestEngineConcurrencyBound(t *testing.T) {
 
 func TestEngineRejectsInvalidConfig(t *testing.T) {
 	e := newTestEngine(t, 2)
-	if err := e.Apply(&Config{Probes: []Probe{httpProbeTo("shop/ok", okServer(t).URL)}}); err != nil {
+	if err := e.Apply(&probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/ok", okServer(t).URL)}}); err != nil {
 		t.Fatal(err)
 	}
 	bad := httpProbeTo("shop/bad", "ftp://nope")
-	if err := e.Apply(&Config{Probes: []Probe{bad}}); err == nil {
+	if err := e.Apply(&probeconfig.Config{Probes: []probeconfig.Probe{bad}}); err == nil {
 		t.Fatal("invalid config applied")
 	}
 	ok := map[string]string{"probe": "shop/ok"}
@@ -247,7 +249,7 @@ func TestEngineRejectsInvalidConfig(t *testing.T) {
 func TestEngineApplyAfterStop(t *testing.T) {
 	e := newTestEngine(t, 1)
 	e.Stop()
-	if err := e.Apply(&Config{}); err == nil {
+	if err := e.Apply(&probeconfig.Config{}); err == nil {
 		t.Fatal("stopped engine accepted a config")
 	}
 }

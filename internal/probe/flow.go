@@ -2,23 +2,11 @@ package probe
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http/cookiejar"
-	"regexp"
 	"time"
-)
 
-// The sources a Capture can take a value from (Capture.From).
-const (
-	// CaptureFromJSONPath takes the field at a JSON path (syntax `a.b[0].c`)
-	// of the response body, printed as JSON assertions compare it.
-	CaptureFromJSONPath = "JSONPath"
-	// CaptureFromHeader takes the value of a response header.
-	CaptureFromHeader = "Header"
-	// CaptureFromRegex takes the first group of a regular expression (RE2)
-	// matched against the response body.
-	CaptureFromRegex = "Regex"
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // flowCheck walks its steps in order with one cookie jar, as one customer
@@ -30,17 +18,7 @@ type flowCheck struct {
 type flowStep struct {
 	name     string
 	http     *httpCheck
-	captures []capture
-}
-
-// capture is a compiled Capture; exactly one of path, header, re is in use,
-// chosen by from.
-type capture struct {
-	name   string
-	from   string
-	path   jsonPath
-	header string
-	re     *regexp.Regexp
+	captures []probeconfig.StepCapture
 }
 
 // stepError is a flow failure; it names the step so logs and the failure
@@ -53,67 +31,12 @@ type stepError struct {
 func (e *stepError) Error() string { return fmt.Sprintf("step %q: %v", e.step, e.err) }
 func (e *stepError) Unwrap() error { return e.err }
 
-func compileFlow(f *Flow) (*flowCheck, error) {
-	if len(f.Steps) == 0 {
-		return nil, errors.New("no steps")
-	}
+func newFlowCheck(steps []probeconfig.Step) *flowCheck {
 	c := &flowCheck{}
-	names := map[string]bool{}
-	// defined grows step by step, so a step can only use what earlier steps captured.
-	defined := map[string]bool{}
-	for i, s := range f.Steps {
-		if s.Name == "" {
-			return nil, fmt.Errorf("steps[%d]: name missing", i)
-		}
-		if names[s.Name] {
-			return nil, fmt.Errorf("steps[%d]: step name %q used twice", i, s.Name)
-		}
-		names[s.Name] = true
-		hc, err := compileHTTP(&s.HTTPRequest, defined)
-		if err != nil {
-			return nil, fmt.Errorf("step %q: %w", s.Name, err)
-		}
-		st := flowStep{name: s.Name, http: hc}
-		for j, cp := range s.Capture {
-			compiled, err := compileCapture(cp)
-			if err != nil {
-				return nil, fmt.Errorf("step %q: capture[%d]: %w", s.Name, j, err)
-			}
-			if defined[cp.Name] {
-				return nil, fmt.Errorf("step %q: capture %q is defined twice", s.Name, cp.Name)
-			}
-			st.captures = append(st.captures, compiled)
-		}
-		for _, cp := range st.captures {
-			defined[cp.name] = true
-		}
-		c.steps = append(c.steps, st)
+	for _, s := range steps {
+		c.steps = append(c.steps, flowStep{name: s.Name, http: &httpCheck{s.Request}, captures: s.Captures})
 	}
-	return c, nil
-}
-
-func compileCapture(c Capture) (capture, error) {
-	out := capture{name: c.Name, from: c.From}
-	if !captureNameRE.MatchString(c.Name) {
-		return out, fmt.Errorf("name %q: want letters, digits and _, not starting with a digit", c.Name)
-	}
-	var err error
-	switch c.From {
-	case CaptureFromJSONPath:
-		out.path, err = parseJSONPath(c.Expression)
-	case CaptureFromHeader:
-		if !isToken(c.Expression) {
-			err = fmt.Errorf("expression %q is not a header name", c.Expression)
-		}
-		out.header = c.Expression
-	case CaptureFromRegex:
-		if out.re, err = regexp.Compile(c.Expression); err == nil && out.re.NumSubexp() < 1 {
-			err = fmt.Errorf("regex %q has no group to capture", c.Expression)
-		}
-	default:
-		err = fmt.Errorf("from %q: want %s, %s or %s", c.From, CaptureFromJSONPath, CaptureFromHeader, CaptureFromRegex)
-	}
-	return out, err
+	return c
 }
 
 func (c *flowCheck) check(ctx context.Context, observe stepObserver) error {
@@ -142,35 +65,36 @@ func (st *flowStep) run(ctx context.Context, s *session, vars map[string]string)
 		return err
 	}
 	for _, c := range st.captures {
-		v, err := c.value(resp)
+		v, err := captureValue(c, resp)
 		if err != nil {
-			return failf(ReasonCapture, "capture %s: %v", c.name, err)
+			return failf(ReasonCapture, "capture %s: %v", c.Name, err)
 		}
-		vars[c.name] = v
+		vars[c.Name] = v
 	}
 	return nil
 }
 
-func (c *capture) value(r *response) (string, error) {
-	switch c.from {
-	case CaptureFromHeader:
-		v := r.header.Get(c.header)
+// captureValue takes the capture's value from a response.
+func captureValue(c probeconfig.StepCapture, r *response) (string, error) {
+	switch c.From {
+	case probeconfig.CaptureFromHeader:
+		v := r.header.Get(c.Header)
 		if v == "" {
-			return "", fmt.Errorf("no %s header", c.header)
+			return "", fmt.Errorf("no %s header", c.Header)
 		}
 		return v, nil
-	case CaptureFromRegex:
+	case probeconfig.CaptureFromRegex:
 		body, err := r.text()
 		if err != nil {
 			return "", err
 		}
-		m := c.re.FindSubmatch(body)
+		m := c.Regex.FindSubmatch(body)
 		if m == nil {
-			return "", fmt.Errorf("body does not match /%s/", c.re)
+			return "", fmt.Errorf("body does not match /%s/", c.Regex)
 		}
 		return string(m[1]), nil
 	default:
-		v, err := r.jsonField(c.path)
+		v, err := r.jsonField(c.Path)
 		if err != nil {
 			return "", err
 		}

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // shopServer is a login → cart → checkout flow that only works when the
@@ -60,28 +62,28 @@ func shopServer(t *testing.T, cartStatus *atomic.Int32) *httptest.Server {
 	return srv
 }
 
-func shopFlow(base string) *Flow {
-	return &Flow{Steps: []FlowStep{
+func shopFlow(base string) *probeconfig.Flow {
+	return &probeconfig.Flow{Steps: []probeconfig.FlowStep{
 		{
 			Name:        "login",
-			HTTPRequest: HTTPRequest{URL: base + "/login", Method: "POST", Body: `{"user":"ada"}`},
-			Capture: []Capture{
-				{Name: "token", From: CaptureFromJSONPath, Expression: "token"},
-				{Name: "uid", From: CaptureFromJSONPath, Expression: "user.id"},
-				{Name: "rid", From: CaptureFromHeader, Expression: "X-Request-Id"},
+			HTTPRequest: probeconfig.HTTPRequest{URL: base + "/login", Method: "POST", Body: `{"user":"ada"}`},
+			Capture: []probeconfig.Capture{
+				{Name: "token", From: probeconfig.CaptureFromJSONPath, Expression: "token"},
+				{Name: "uid", From: probeconfig.CaptureFromJSONPath, Expression: "user.id"},
+				{Name: "rid", From: probeconfig.CaptureFromHeader, Expression: "X-Request-Id"},
 			},
 		},
 		{
 			Name: "cart",
-			HTTPRequest: HTTPRequest{
+			HTTPRequest: probeconfig.HTTPRequest{
 				URL:    base + "/cart/${uid}?t=${token}",
-				Header: []Header{{Name: "Authorization", Value: "Bearer ${token}"}},
+				Header: []probeconfig.Header{{Name: "Authorization", Value: "Bearer ${token}"}},
 			},
-			Capture: []Capture{{Name: "order", From: CaptureFromRegex, Expression: `order-id=([A-Z0-9-]+);`}},
+			Capture: []probeconfig.Capture{{Name: "order", From: probeconfig.CaptureFromRegex, Expression: `order-id=([A-Z0-9-]+);`}},
 		},
 		{
 			Name:        "checkout",
-			HTTPRequest: HTTPRequest{URL: base + "/checkout", Method: "POST", Body: `{"order":"${order}","rid":"${rid}"}`, JSON: []JSONAssertion{{Path: "state", Equals: strp("paid")}}},
+			HTTPRequest: probeconfig.HTTPRequest{URL: base + "/checkout", Method: "POST", Body: `{"order":"${order}","rid":"${rid}"}`, JSON: []probeconfig.JSONAssertion{{Path: "state", Equals: strp("paid")}}},
 		},
 	}}
 }
@@ -100,7 +102,7 @@ func (l *stepLog) observe(step string, _ time.Duration, err error) {
 func TestFlowCapturesAndCookies(t *testing.T) {
 	var cartStatus atomic.Int32
 	srv := shopServer(t, &cartStatus)
-	cp, err := compileProbe(Probe{ID: "shop/flow", Labels: testLabels("flow"), Interval: dur(time.Minute), Flow: shopFlow(srv.URL)})
+	cp, err := compileProbe(probeconfig.Probe{ID: "shop/flow", Labels: testLabels("flow"), Interval: dur(time.Minute), Flow: shopFlow(srv.URL)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +122,7 @@ func TestFlowFailsAtFirstFailingStep(t *testing.T) {
 	var cartStatus atomic.Int32
 	srv := shopServer(t, &cartStatus)
 	cartStatus.Store(http.StatusInternalServerError)
-	cp, err := compileProbe(Probe{ID: "shop/flow", Labels: testLabels("flow"), Interval: dur(time.Minute), Flow: shopFlow(srv.URL)})
+	cp, err := compileProbe(probeconfig.Probe{ID: "shop/flow", Labels: testLabels("flow"), Interval: dur(time.Minute), Flow: shopFlow(srv.URL)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +145,7 @@ func TestFlowCaptureFailure(t *testing.T) {
 	srv := shopServer(t, &cartStatus)
 	flow := shopFlow(srv.URL)
 	flow.Steps[1].Capture[0].Expression = `invoice=(\d+)`
-	r, err := runOnce(t, Probe{Flow: flow})
+	r, err := runOnce(t, probeconfig.Probe{Flow: flow})
 	wantReason(t, r, err, ReasonCapture)
 	if !strings.Contains(err.Error(), `step "cart": capture order`) {
 		t.Fatalf("error = %q, want it to name the step and the capture", err)

@@ -20,23 +20,34 @@ import (
 	"github.com/prometheus/common/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // testLabels are journey labels for a probe named id.
-func testLabels(id string) Labels {
-	return Labels{Namespace: "shop", Journey: "checkout", Stage: "purchase", Touchpoint: id, Persona: "buyer"}
+func testLabels(id string) probeconfig.Labels {
+	return probeconfig.Labels{Namespace: "shop", Journey: "checkout", Stage: "purchase", Touchpoint: id, Persona: "buyer"}
 }
 
 // dur is a metav1.Duration for config literals.
 func dur(d time.Duration) metav1.Duration { return metav1.Duration{Duration: d} }
 
+// compileProbe compiles one probe as Apply would.
+func compileProbe(p probeconfig.Probe) (*compiledProbe, error) {
+	compiled, err := compileConfig(&probeconfig.Config{Probes: []probeconfig.Probe{p}})
+	if err != nil {
+		return nil, err
+	}
+	return compiled[0], nil
+}
+
 // runOnce compiles p and runs it once with its timeout, as the engine would.
-func runOnce(t *testing.T, p Probe) (Reason, error) {
+func runOnce(t *testing.T, p probeconfig.Probe) (Reason, error) {
 	t.Helper()
 	if p.ID == "" {
 		p.ID = "shop/test"
 	}
-	if p.Labels == (Labels{}) {
+	if p.Labels == (probeconfig.Labels{}) {
 		p.Labels = testLabels("test")
 	}
 	if p.Interval.Duration == 0 {
@@ -172,7 +183,7 @@ func value(fams map[string]*dto.MetricFamily, name string, want map[string]strin
 }
 
 // writeConfig writes cfg as the operator renders it (YAML of the JSON tags).
-func writeConfig(t *testing.T, path string, cfg Config) {
+func writeConfig(t *testing.T, path string, cfg probeconfig.Config) {
 	t.Helper()
 	data, err := yaml.Marshal(cfg)
 	if err != nil {
@@ -214,13 +225,13 @@ func statusServer(t *testing.T, code int) *httptest.Server {
 }
 
 // httpProbeTo is a fast-cycling HTTP probe of url, for engine tests.
-func httpProbeTo(id, url string) Probe {
-	return Probe{
+func httpProbeTo(id, url string) probeconfig.Probe {
+	return probeconfig.Probe{
 		ID:       id,
 		Labels:   testLabels(id),
 		Interval: dur(50 * time.Millisecond),
 		Timeout:  dur(5 * time.Second),
-		HTTP:     &HTTPRequest{URL: url},
+		HTTP:     &probeconfig.HTTPRequest{URL: url},
 	}
 }
 

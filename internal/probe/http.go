@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // MaxBodyBytes is how much of a response body a run reads. Reading stops
@@ -20,99 +19,10 @@ import (
 // a target that never ends its body is cut off by the run's timeout.
 const MaxBodyBytes = 1 << 20
 
-// httpCheck is a compiled HTTPRequest. It is the one request executor behind
+// httpCheck runs a compiled request. It is the one request executor behind
 // both HTTP probes and flow steps.
 type httpCheck struct {
-	method    string
-	url       template
-	headers   []headerSpec
-	body      template
-	expected  []int
-	contains  []string
-	bodyRegex *regexp.Regexp
-	json      []jsonAssertion
-	follow    bool
-	tls       *TLS
-}
-
-// headerSpec is a request header whose value is inline or read from a file.
-type headerSpec struct {
-	name  string
-	value template
-	file  string
-}
-
-// jsonAssertion is a compiled JSONAssertion.
-type jsonAssertion struct {
-	path   jsonPath
-	equals *string
-}
-
-// compileHTTP validates r and prepares it for runs. defined is nil for a
-// plain HTTP probe, whose strings are taken literally; for a flow step it
-// holds the captures of earlier steps, which its URL, header values and body
-// may reference as ${name}.
-func compileHTTP(r *HTTPRequest, defined map[string]bool) (*httpCheck, error) {
-	tmpl := func(s string) (template, error) {
-		if defined == nil {
-			return literal(s), nil
-		}
-		return parseTemplate(s, defined)
-	}
-	c := &httpCheck{
-		method:   r.Method,
-		expected: r.ExpectedStatus,
-		contains: r.BodyContains,
-		follow:   r.FollowRedirects,
-		tls:      r.TLS,
-	}
-	if c.method == "" {
-		c.method = http.MethodGet
-	}
-	if !isToken(c.method) {
-		return nil, fmt.Errorf("method %q is not a valid HTTP method", r.Method)
-	}
-	var err error
-	if c.url, err = tmpl(r.URL); err != nil {
-		return nil, fmt.Errorf("url: %w", err)
-	}
-	if err := checkURL(r.URL); err != nil {
-		return nil, fmt.Errorf("url: %w", err)
-	}
-	for i, h := range r.Header {
-		if !isToken(h.Name) {
-			return nil, fmt.Errorf("headers[%d]: name %q is not a valid header name", i, h.Name)
-		}
-		if h.Value != "" && h.ValueFile != "" {
-			return nil, fmt.Errorf("headers[%d] (%s): set value or valueFile, not both", i, h.Name)
-		}
-		v, err := tmpl(h.Value)
-		if err != nil {
-			return nil, fmt.Errorf("headers[%d] (%s): %w", i, h.Name, err)
-		}
-		c.headers = append(c.headers, headerSpec{name: h.Name, value: v, file: h.ValueFile})
-	}
-	if c.body, err = tmpl(r.Body); err != nil {
-		return nil, fmt.Errorf("body: %w", err)
-	}
-	for _, code := range r.ExpectedStatus {
-		if code < 100 || code > 599 {
-			return nil, fmt.Errorf("expectedStatus: %d is not an HTTP status code", code)
-		}
-	}
-	if r.BodyRegex != "" {
-		if c.bodyRegex, err = regexp.Compile(r.BodyRegex); err != nil {
-			return nil, fmt.Errorf("bodyRegex: %w", err)
-		}
-	}
-	for i, a := range r.JSON {
-		p, err := parseJSONPath(a.Path)
-		if err != nil {
-			return nil, fmt.Errorf("json[%d]: %w", i, err)
-		}
-		c.json = append(c.json, jsonAssertion{path: p, equals: a.Equals})
-	}
-	return c, nil
+	*probeconfig.Request
 }
 
 // httpProbe is a plain HTTP probe: one request in a fresh session.
@@ -120,53 +30,11 @@ type httpProbe struct {
 	req *httpCheck
 }
 
-func compileHTTPProbe(r *HTTPRequest) (*httpProbe, error) {
-	c, err := compileHTTP(r, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &httpProbe{req: c}, nil
-}
-
 func (h *httpProbe) check(ctx context.Context, _ stepObserver) error {
 	s := newSession(nil)
 	defer s.close()
 	_, err := h.req.do(ctx, s, nil)
 	return err
-}
-
-// checkURL requires an absolute http(s) URL. Captured values may make up any
-// part of a flow step's URL, so with placeholders only a literal scheme can be
-// checked here; the rest is checked when a run builds the request.
-func checkURL(raw string) error {
-	if raw == "" {
-		return errors.New("missing")
-	}
-	if loc := placeholderRE.FindStringIndex(raw); loc != nil {
-		if scheme, _, ok := strings.Cut(raw[:loc[0]], "://"); ok && scheme != "http" && scheme != "https" {
-			return fmt.Errorf("%q: scheme must be http or https", raw)
-		}
-		return nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return err
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q: scheme must be http or https", raw)
-	}
-	if u.Host == "" {
-		return fmt.Errorf("%q: no host", raw)
-	}
-	return nil
-}
-
-// isToken reports whether s is an HTTP token (RFC 9110), the syntax of
-// methods and header names.
-func isToken(s string) bool {
-	return s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return r > '~' || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
-	})
 }
 
 // response is what the assertions and captures of a run look at.
@@ -187,28 +55,28 @@ type response struct {
 // body and runs the assertions. The response is returned even when an
 // assertion fails, so callers can still report it.
 func (c *httpCheck) do(ctx context.Context, s *session, vars map[string]string) (*response, error) {
-	client, err := s.client(c.tls, c.follow)
+	client, err := s.client(c.TLS, c.FollowRedirects)
 	if err != nil {
 		return nil, err
 	}
 	var body io.Reader
-	if b := c.body.render(vars); b != "" {
+	if b := c.Body.Render(vars); b != "" {
 		body = strings.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, c.method, c.url.render(vars), body)
+	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL.Render(vars), body)
 	if err != nil {
 		return nil, failf(ReasonConfig, "build request: %v", err)
 	}
-	for _, h := range c.headers {
-		v, err := h.resolve(vars)
+	for _, h := range c.Headers {
+		v, err := resolveHeader(h, vars)
 		if err != nil {
 			return nil, err
 		}
-		if http.CanonicalHeaderKey(h.name) == "Host" {
+		if http.CanonicalHeaderKey(h.Name) == "Host" {
 			req.Host = v
 			continue
 		}
-		req.Header.Add(h.name, v)
+		req.Header.Add(h.Name, v)
 	}
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", "journey-probe")
@@ -225,16 +93,16 @@ func (c *httpCheck) do(ctx context.Context, s *session, vars map[string]string) 
 	return r, c.assert(r)
 }
 
-// resolve returns the header's value. A file is read on every run so that a
-// rotated Secret applies at once; its trailing newline is dropped because
-// files written by hand usually have one and a header value cannot.
-func (h headerSpec) resolve(vars map[string]string) (string, error) {
-	if h.file == "" {
-		return h.value.render(vars), nil
+// resolveHeader returns the header's value. A file is read on every run so
+// that a rotated Secret applies at once; its trailing newline is dropped
+// because files written by hand usually have one and a header value cannot.
+func resolveHeader(h probeconfig.RequestHeader, vars map[string]string) (string, error) {
+	if h.File == "" {
+		return h.Value.Render(vars), nil
 	}
-	b, err := os.ReadFile(h.file)
+	b, err := os.ReadFile(h.File)
 	if err != nil {
-		return "", failf(ReasonConfig, "header %s: %v", h.name, err)
+		return "", failf(ReasonConfig, "header %s: %v", h.Name, err)
 	}
 	return strings.TrimRight(string(b), "\r\n"), nil
 }
@@ -253,34 +121,34 @@ func readBounded(body io.Reader) ([]byte, bool, error) {
 func (c *httpCheck) assert(r *response) error {
 	if !c.statusOK(r.status) {
 		want := "2xx"
-		if len(c.expected) > 0 {
-			want = fmt.Sprint(c.expected)
+		if len(c.ExpectedStatus) > 0 {
+			want = fmt.Sprint(c.ExpectedStatus)
 		}
 		return failf(ReasonStatus, "status %d, want %s", r.status, want)
 	}
-	if len(c.contains) > 0 || c.bodyRegex != nil {
+	if len(c.BodyContains) > 0 || c.BodyRegex != nil {
 		body, err := r.text()
 		if err != nil {
 			return &failure{reason: ReasonBody, err: err}
 		}
-		for _, s := range c.contains {
+		for _, s := range c.BodyContains {
 			if !bytes.Contains(body, []byte(s)) {
 				return failf(ReasonBody, "body does not contain %q", s)
 			}
 		}
-		if c.bodyRegex != nil && !c.bodyRegex.Match(body) {
-			return failf(ReasonBody, "body does not match /%s/", c.bodyRegex)
+		if c.BodyRegex != nil && !c.BodyRegex.Match(body) {
+			return failf(ReasonBody, "body does not match /%s/", c.BodyRegex)
 		}
 	}
-	for _, a := range c.json {
-		v, err := r.jsonField(a.path)
+	for _, a := range c.JSON {
+		v, err := r.jsonField(a.Path)
 		if err != nil {
 			return &failure{reason: ReasonJSON, err: err}
 		}
-		if a.equals != nil {
-			if got := jsonText(v); got != *a.equals {
+		if a.Equals != nil {
+			if got := jsonText(v); got != *a.Equals {
 				// Clipped: the field may be large, or a token that does not belong in logs in full.
-				return failf(ReasonJSON, "JSON path %s is %.64q, want %q", a.path.text, got, *a.equals)
+				return failf(ReasonJSON, "JSON path %s is %.64q, want %q", a.Path, got, *a.Equals)
 			}
 		}
 	}
@@ -288,10 +156,10 @@ func (c *httpCheck) assert(r *response) error {
 }
 
 func (c *httpCheck) statusOK(code int) bool {
-	if len(c.expected) == 0 {
+	if len(c.ExpectedStatus) == 0 {
 		return code >= 200 && code <= 299
 	}
-	return slices.Contains(c.expected, code)
+	return slices.Contains(c.ExpectedStatus, code)
 }
 
 // text is the body, for checks that need all of it.
@@ -303,7 +171,7 @@ func (r *response) text() ([]byte, error) {
 }
 
 // jsonField decodes the body once per response and looks up a path in it.
-func (r *response) jsonField(p jsonPath) (any, error) {
+func (r *response) jsonField(p probeconfig.JSONPath) (any, error) {
 	if !r.parsed {
 		r.parsed = true
 		body, err := r.text()
@@ -319,9 +187,9 @@ func (r *response) jsonField(p jsonPath) (any, error) {
 	if r.docErr != nil {
 		return nil, r.docErr
 	}
-	v, ok := p.lookup(r.doc)
+	v, ok := p.Lookup(r.doc)
 	if !ok {
-		return nil, fmt.Errorf("JSON path %s not found", p.text)
+		return nil, fmt.Errorf("JSON path %s not found", p)
 	}
 	return v, nil
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // apiServer is an HTTP target with a few behaviours to probe.
@@ -60,18 +62,18 @@ func TestHTTPProbe(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		req  HTTPRequest
+		req  probeconfig.HTTPRequest
 		want Reason
 	}{
-		{"success", HTTPRequest{URL: srv.URL + "/health"}, ReasonOK},
-		{"wrong status", HTTPRequest{URL: srv.URL + "/teapot"}, ReasonStatus},
-		{"expected status", HTTPRequest{URL: srv.URL + "/teapot", ExpectedStatus: []int{200, 418}}, ReasonOK},
-		{"not found", HTTPRequest{URL: srv.URL + "/nope"}, ReasonStatus},
-		{"body contains", HTTPRequest{URL: srv.URL + "/health", BodyContains: []string{"all good", "version"}}, ReasonOK},
-		{"body contains fails", HTTPRequest{URL: srv.URL + "/health", BodyContains: []string{"all good", "maintenance"}}, ReasonBody},
-		{"body regex", HTTPRequest{URL: srv.URL + "/health", BodyRegex: `version \d+\.\d+\.\d+`}, ReasonOK},
-		{"body regex fails", HTTPRequest{URL: srv.URL + "/health", BodyRegex: `version 2\.`}, ReasonBody},
-		{"json assertions", HTTPRequest{URL: srv.URL + "/json", JSON: []JSONAssertion{
+		{"success", probeconfig.HTTPRequest{URL: srv.URL + "/health"}, ReasonOK},
+		{"wrong status", probeconfig.HTTPRequest{URL: srv.URL + "/teapot"}, ReasonStatus},
+		{"expected status", probeconfig.HTTPRequest{URL: srv.URL + "/teapot", ExpectedStatus: []int{200, 418}}, ReasonOK},
+		{"not found", probeconfig.HTTPRequest{URL: srv.URL + "/nope"}, ReasonStatus},
+		{"body contains", probeconfig.HTTPRequest{URL: srv.URL + "/health", BodyContains: []string{"all good", "version"}}, ReasonOK},
+		{"body contains fails", probeconfig.HTTPRequest{URL: srv.URL + "/health", BodyContains: []string{"all good", "maintenance"}}, ReasonBody},
+		{"body regex", probeconfig.HTTPRequest{URL: srv.URL + "/health", BodyRegex: `version \d+\.\d+\.\d+`}, ReasonOK},
+		{"body regex fails", probeconfig.HTTPRequest{URL: srv.URL + "/health", BodyRegex: `version 2\.`}, ReasonBody},
+		{"json assertions", probeconfig.HTTPRequest{URL: srv.URL + "/json", JSON: []probeconfig.JSONAssertion{
 			{Path: "status", Equals: strp("up")},
 			{Path: "count", Equals: strp("3")},
 			{Path: "ratio", Equals: strp("1.5")},
@@ -81,25 +83,25 @@ func TestHTTPProbe(t *testing.T) {
 			{Path: "$.meta.v", Equals: strp("null")},
 			{Path: "items"},
 		}}, ReasonOK},
-		{"json value differs", HTTPRequest{URL: srv.URL + "/json", JSON: []JSONAssertion{{Path: "status", Equals: strp("down")}}}, ReasonJSON},
-		{"json path missing", HTTPRequest{URL: srv.URL + "/json", JSON: []JSONAssertion{{Path: "items[2].id"}}}, ReasonJSON},
-		{"json on non-JSON body", HTTPRequest{URL: srv.URL + "/health", JSON: []JSONAssertion{{Path: "status"}}}, ReasonJSON},
-		{"method, body and headers", HTTPRequest{
+		{"json value differs", probeconfig.HTTPRequest{URL: srv.URL + "/json", JSON: []probeconfig.JSONAssertion{{Path: "status", Equals: strp("down")}}}, ReasonJSON},
+		{"json path missing", probeconfig.HTTPRequest{URL: srv.URL + "/json", JSON: []probeconfig.JSONAssertion{{Path: "items[2].id"}}}, ReasonJSON},
+		{"json on non-JSON body", probeconfig.HTTPRequest{URL: srv.URL + "/health", JSON: []probeconfig.JSONAssertion{{Path: "status"}}}, ReasonJSON},
+		{"method, body and headers", probeconfig.HTTPRequest{
 			URL: srv.URL + "/echo", Method: http.MethodPost, Body: `{"q":1}`,
-			Header: []Header{{Name: "X-Api-Key", ValueFile: keyFile}, {Name: "X-Tenant", Value: "t"}},
+			Header: []probeconfig.Header{{Name: "X-Api-Key", ValueFile: keyFile}, {Name: "X-Tenant", Value: "t"}},
 		}, ReasonOK},
-		{"header secret file missing", HTTPRequest{
-			URL: srv.URL + "/echo", Header: []Header{{Name: "X-Api-Key", ValueFile: keyFile + ".gone"}},
+		{"header secret file missing", probeconfig.HTTPRequest{
+			URL: srv.URL + "/echo", Header: []probeconfig.Header{{Name: "X-Api-Key", ValueFile: keyFile + ".gone"}},
 		}, ReasonConfig},
-		{"virtual host", HTTPRequest{URL: srv.URL + "/vhost", Header: []Header{{Name: "Host", Value: "shop.example"}}}, ReasonOK},
-		{"redirect followed", HTTPRequest{URL: srv.URL + "/redirect", FollowRedirects: true, BodyContains: []string{"all good"}}, ReasonOK},
-		{"redirect not followed", HTTPRequest{URL: srv.URL + "/redirect"}, ReasonStatus},
-		{"redirect not followed, 302 expected", HTTPRequest{URL: srv.URL + "/redirect", ExpectedStatus: []int{302}}, ReasonOK},
+		{"virtual host", probeconfig.HTTPRequest{URL: srv.URL + "/vhost", Header: []probeconfig.Header{{Name: "Host", Value: "shop.example"}}}, ReasonOK},
+		{"redirect followed", probeconfig.HTTPRequest{URL: srv.URL + "/redirect", FollowRedirects: true, BodyContains: []string{"all good"}}, ReasonOK},
+		{"redirect not followed", probeconfig.HTTPRequest{URL: srv.URL + "/redirect"}, ReasonStatus},
+		{"redirect not followed, 302 expected", probeconfig.HTTPRequest{URL: srv.URL + "/redirect", ExpectedStatus: []int{302}}, ReasonOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := tt.req
-			got, err := runOnce(t, Probe{HTTP: &req})
+			got, err := runOnce(t, probeconfig.Probe{HTTP: &req})
 			wantReason(t, got, err, tt.want)
 		})
 	}
@@ -108,14 +110,14 @@ func TestHTTPProbe(t *testing.T) {
 func TestHTTPFailureMessages(t *testing.T) {
 	srv := apiServer(t)
 	for _, tt := range []struct {
-		req  HTTPRequest
+		req  probeconfig.HTTPRequest
 		want string
 	}{
-		{HTTPRequest{URL: srv.URL + "/teapot"}, "status 418, want 2xx"},
-		{HTTPRequest{URL: srv.URL + "/health", BodyContains: []string{"maintenance"}}, `body does not contain "maintenance"`},
-		{HTTPRequest{URL: srv.URL + "/json", JSON: []JSONAssertion{{Path: "count", Equals: strp("4")}}}, `JSON path count is "3", want "4"`},
+		{probeconfig.HTTPRequest{URL: srv.URL + "/teapot"}, "status 418, want 2xx"},
+		{probeconfig.HTTPRequest{URL: srv.URL + "/health", BodyContains: []string{"maintenance"}}, `body does not contain "maintenance"`},
+		{probeconfig.HTTPRequest{URL: srv.URL + "/json", JSON: []probeconfig.JSONAssertion{{Path: "count", Equals: strp("4")}}}, `JSON path count is "3", want "4"`},
 	} {
-		_, err := runOnce(t, Probe{HTTP: &tt.req})
+		_, err := runOnce(t, probeconfig.Probe{HTTP: &tt.req})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("error = %v, want it to contain %q", err, tt.want)
 		}
@@ -129,7 +131,7 @@ func TestHTTPHeaderFileReadOnEveryRun(t *testing.T) {
 	}))
 	defer srv.Close()
 	file := filepath.Join(t.TempDir(), "token")
-	p := Probe{HTTP: &HTTPRequest{URL: srv.URL, Header: []Header{{Name: "Authorization", ValueFile: file}}}}
+	p := probeconfig.Probe{HTTP: &probeconfig.HTTPRequest{URL: srv.URL, Header: []probeconfig.Header{{Name: "Authorization", ValueFile: file}}}}
 	for _, token := range []string{"Bearer one", "Bearer two"} {
 		if err := os.WriteFile(file, []byte(token), 0o600); err != nil {
 			t.Fatal(err)
@@ -152,12 +154,12 @@ func TestHTTPTimeout(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	r, err := runOnce(t, Probe{Timeout: dur(200 * time.Millisecond), HTTP: &HTTPRequest{URL: srv.URL}})
+	r, err := runOnce(t, probeconfig.Probe{Timeout: dur(200 * time.Millisecond), HTTP: &probeconfig.HTTPRequest{URL: srv.URL}})
 	wantReason(t, r, err, ReasonTimeout)
 }
 
 func TestHTTPConnectionRefused(t *testing.T) {
-	r, err := runOnce(t, Probe{HTTP: &HTTPRequest{URL: "http://" + closedPort(t)}})
+	r, err := runOnce(t, probeconfig.Probe{HTTP: &probeconfig.HTTPRequest{URL: "http://" + closedPort(t)}})
 	wantReason(t, r, err, ReasonConnect)
 }
 
@@ -192,21 +194,21 @@ func TestHTTPTLS(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		tls  *TLS
+		tls  *probeconfig.TLS
 		want Reason
 	}{
 		{"untrusted certificate", nil, ReasonTLS},
-		{"trusted via CA file", &TLS{CAFile: caFile}, ReasonOK},
-		{"verification skipped", &TLS{InsecureSkipVerify: true}, ReasonOK},
+		{"trusted via CA file", &probeconfig.TLS{CAFile: caFile}, ReasonOK},
+		{"verification skipped", &probeconfig.TLS{InsecureSkipVerify: true}, ReasonOK},
 		// The httptest certificate is valid for example.com and 127.0.0.1 only.
-		{"server name mismatch", &TLS{CAFile: caFile, ServerName: "shop.example.org"}, ReasonTLS},
-		{"server name override", &TLS{CAFile: caFile, ServerName: "example.com"}, ReasonOK},
-		{"CA file missing", &TLS{CAFile: caFile + ".gone"}, ReasonConfig},
-		{"CA file not PEM", &TLS{CAFile: notPEM}, ReasonConfig},
+		{"server name mismatch", &probeconfig.TLS{CAFile: caFile, ServerName: "shop.example.org"}, ReasonTLS},
+		{"server name override", &probeconfig.TLS{CAFile: caFile, ServerName: "example.com"}, ReasonOK},
+		{"CA file missing", &probeconfig.TLS{CAFile: caFile + ".gone"}, ReasonConfig},
+		{"CA file not PEM", &probeconfig.TLS{CAFile: notPEM}, ReasonConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := runOnce(t, Probe{HTTP: &HTTPRequest{URL: srv.URL, TLS: tt.tls, BodyContains: []string{"secure"}}})
+			r, err := runOnce(t, probeconfig.Probe{HTTP: &probeconfig.HTTPRequest{URL: srv.URL, TLS: tt.tls, BodyContains: []string{"secure"}}})
 			wantReason(t, r, err, tt.want)
 		})
 	}
@@ -230,21 +232,22 @@ func endlessServer(t *testing.T) *httptest.Server {
 func TestHTTPBodyBounded(t *testing.T) {
 	srv := endlessServer(t)
 	t.Run("status-only check ends after the limit", func(t *testing.T) {
-		r, err := runOnce(t, Probe{HTTP: &HTTPRequest{URL: srv.URL}})
+		r, err := runOnce(t, probeconfig.Probe{HTTP: &probeconfig.HTTPRequest{URL: srv.URL}})
 		wantReason(t, r, err, ReasonOK)
 	})
 	t.Run("body check fails rather than judge a part", func(t *testing.T) {
-		r, err := runOnce(t, Probe{HTTP: &HTTPRequest{URL: srv.URL, BodyContains: []string{"x"}}})
+		r, err := runOnce(t, probeconfig.Probe{HTTP: &probeconfig.HTTPRequest{URL: srv.URL, BodyContains: []string{"x"}}})
 		wantReason(t, r, err, ReasonBody)
 		if !strings.Contains(err.Error(), "exceeds") {
 			t.Fatalf("error = %v, want it to say the body exceeds the limit", err)
 		}
 	})
 	t.Run("at most MaxBodyBytes are kept", func(t *testing.T) {
-		c, err := compileHTTP(&HTTPRequest{URL: srv.URL}, nil)
+		cp, err := compileProbe(probeconfig.Probe{ID: "shop/test", Labels: testLabels("test"), Interval: dur(time.Minute), HTTP: &probeconfig.HTTPRequest{URL: srv.URL}})
 		if err != nil {
 			t.Fatal(err)
 		}
+		c := cp.checker.(*httpProbe).req
 		s := newSession(nil)
 		defer s.close()
 		resp, err := c.do(t.Context(), s, nil)
@@ -269,6 +272,6 @@ func TestHTTPNeverEndingBodyTimesOut(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	r, err := runOnce(t, Probe{Timeout: dur(300 * time.Millisecond), HTTP: &HTTPRequest{URL: srv.URL}})
+	r, err := runOnce(t, probeconfig.Probe{Timeout: dur(300 * time.Millisecond), HTTP: &probeconfig.HTTPRequest{URL: srv.URL}})
 	wantReason(t, r, err, ReasonTimeout)
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // DefaultPollInterval is how often a Reloader re-reads the config file even
@@ -53,7 +55,7 @@ func (r *Reloader) Load() error {
 }
 
 func (r *Reloader) apply(data []byte) error {
-	cfg, err := ParseConfig(data)
+	cfg, err := probeconfig.ParseConfig(data)
 	if err == nil {
 		err = r.engine.Apply(cfg)
 	}

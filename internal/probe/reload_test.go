@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // startReloader loads path into e and watches it until the test ends.
@@ -47,8 +49,8 @@ func (e *testEngine) runner(id string) *runner {
 func TestReloadAddChangeRemove(t *testing.T) {
 	ok := okServer(t).URL
 	failing := statusServer(t, http.StatusInternalServerError).URL
-	path := filepath.Join(t.TempDir(), ConfigFileName)
-	writeConfig(t, path, Config{Probes: []Probe{
+	path := filepath.Join(t.TempDir(), probeconfig.ConfigFileName)
+	writeConfig(t, path, probeconfig.Config{Probes: []probeconfig.Probe{
 		httpProbeTo("shop/a", ok), httpProbeTo("shop/b", ok), httpProbeTo("shop/c", ok),
 	}})
 	e := newTestEngine(t, 4)
@@ -57,7 +59,7 @@ func TestReloadAddChangeRemove(t *testing.T) {
 	runnerA := e.runner("shop/a")
 	before := runs(t, e, "shop/a")
 
-	writeConfig(t, path, Config{Probes: []Probe{
+	writeConfig(t, path, probeconfig.Config{Probes: []probeconfig.Probe{
 		httpProbeTo("shop/a", ok), httpProbeTo("shop/b", failing), httpProbeTo("shop/d", ok),
 	}})
 	eventually(t, "the new config to apply", func() bool {
@@ -82,21 +84,21 @@ func TestReloadConfigMapSymlinkSwap(t *testing.T) {
 	dir := t.TempDir()
 	// The layout of a ConfigMap volume: the key is a symlink through ..data,
 	// itself a symlink to a timestamped directory that an update replaces.
-	version := func(name string, cfg Config) {
+	version := func(name string, cfg probeconfig.Config) {
 		if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		writeConfig(t, filepath.Join(dir, name, ConfigFileName), cfg)
+		writeConfig(t, filepath.Join(dir, name, probeconfig.ConfigFileName), cfg)
 	}
-	version("..2026_01_01_v1", Config{Probes: []Probe{httpProbeTo("shop/old", ok)}})
+	version("..2026_01_01_v1", probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/old", ok)}})
 	mustSymlink(t, "..2026_01_01_v1", filepath.Join(dir, "..data"))
-	mustSymlink(t, filepath.Join("..data", ConfigFileName), filepath.Join(dir, ConfigFileName))
+	mustSymlink(t, filepath.Join("..data", probeconfig.ConfigFileName), filepath.Join(dir, probeconfig.ConfigFileName))
 
 	e := newTestEngine(t, 4)
-	startReloader(t, e, filepath.Join(dir, ConfigFileName), time.Hour)
+	startReloader(t, e, filepath.Join(dir, probeconfig.ConfigFileName), time.Hour)
 	eventually(t, "the first version to run", func() bool { return runs(t, e, "shop/old") >= 1 })
 
-	version("..2026_01_01_v2", Config{Probes: []Probe{httpProbeTo("shop/new", ok)}})
+	version("..2026_01_01_v2", probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/new", ok)}})
 	mustSymlink(t, "..2026_01_01_v2", filepath.Join(dir, "..data_tmp"))
 	if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
 		t.Fatal(err)
@@ -118,14 +120,14 @@ func mustSymlink(t *testing.T, target, link string) {
 
 func TestReloadInvalidConfigKeepsLastGood(t *testing.T) {
 	ok := okServer(t).URL
-	path := filepath.Join(t.TempDir(), ConfigFileName)
-	writeConfig(t, path, Config{Probes: []Probe{httpProbeTo("shop/a", ok)}})
+	path := filepath.Join(t.TempDir(), probeconfig.ConfigFileName)
+	writeConfig(t, path, probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/a", ok)}})
 	e := newTestEngine(t, 4)
 	// Fast polling must not re-apply or re-log the same rejected content.
 	startReloader(t, e, path, 20*time.Millisecond)
 	eventually(t, "probe a to run", func() bool { return runs(t, e, "shop/a") >= 1 })
 
-	writeConfig(t, path, Config{Probes: []Probe{httpProbeTo("shop/a", ok), httpProbeTo("shop/a", ok)}})
+	writeConfig(t, path, probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/a", ok), httpProbeTo("shop/a", ok)}})
 	eventually(t, "the rejection to be logged", func() bool {
 		return containsAll(e.logs.String(), `"msg":"config rejected; keeping the running config"`, `probe \"shop/a\": duplicate id`)
 	})
@@ -138,7 +140,7 @@ func TestReloadInvalidConfigKeepsLastGood(t *testing.T) {
 	writeFileAtomic(t, path, []byte("probes: [\n"))
 	eventually(t, "the YAML error to be logged", func() bool { return strings.Count(e.logs.String(), "config rejected") == 2 })
 
-	writeConfig(t, path, Config{Probes: []Probe{httpProbeTo("shop/b", ok)}})
+	writeConfig(t, path, probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/b", ok)}})
 	eventually(t, "the next good config to apply", func() bool { return runs(t, e, "shop/b") >= 1 && runs(t, e, "shop/a") == -1 })
 }
 
@@ -147,17 +149,17 @@ func TestReloadPollsWhenEventsAreMissed(t *testing.T) {
 	// The watched directory holds only a symlink to a file elsewhere, so
 	// writes to that file raise no event where the reloader listens.
 	real := filepath.Join(t.TempDir(), "real.yaml")
-	writeConfig(t, real, Config{Probes: []Probe{httpProbeTo("shop/a", ok)}})
-	path := filepath.Join(t.TempDir(), ConfigFileName)
+	writeConfig(t, real, probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/a", ok)}})
+	path := filepath.Join(t.TempDir(), probeconfig.ConfigFileName)
 	mustSymlink(t, real, path)
 	e := newTestEngine(t, 4)
 	startReloader(t, e, path, 50*time.Millisecond)
-	writeConfig(t, real, Config{Probes: []Probe{httpProbeTo("shop/b", ok)}})
+	writeConfig(t, real, probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/b", ok)}})
 	eventually(t, "polling to pick up the change", func() bool { return runs(t, e, "shop/b") >= 1 })
 }
 
 func TestReloaderLoadRejectsInvalidConfig(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ConfigFileName)
+	path := filepath.Join(t.TempDir(), probeconfig.ConfigFileName)
 	if err := os.WriteFile(path, []byte("probes:\n- id: a\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

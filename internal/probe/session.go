@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // maxHeaderBytes bounds response headers, for the same reason bodies are
@@ -19,16 +21,16 @@ type session struct {
 	jar http.CookieJar
 	// transports are keyed by the TLS spec of the request; requests without
 	// TLS settings share the nil entry.
-	transports map[*TLS]*http.Transport
+	transports map[*probeconfig.TLS]*http.Transport
 }
 
 func newSession(jar http.CookieJar) *session {
-	return &session{jar: jar, transports: map[*TLS]*http.Transport{}}
+	return &session{jar: jar, transports: map[*probeconfig.TLS]*http.Transport{}}
 }
 
 // client returns an HTTP client for a request with the given TLS and
 // redirect settings.
-func (s *session) client(spec *TLS, followRedirects bool) (*http.Client, error) {
+func (s *session) client(spec *probeconfig.TLS, followRedirects bool) (*http.Client, error) {
 	tr, ok := s.transports[spec]
 	if !ok {
 		cfg, err := tlsConfig(spec)
@@ -63,7 +65,7 @@ func (s *session) close() {
 // tlsConfig builds the client TLS configuration. The CA file is read on every
 // run, like header secret files, so a rotated CA bundle applies without a
 // config change.
-func tlsConfig(spec *TLS) (*tls.Config, error) {
+func tlsConfig(spec *probeconfig.TLS) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if spec == nil {
 		return cfg, nil

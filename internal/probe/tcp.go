@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"time"
 )
@@ -19,17 +18,6 @@ type stepObserver func(step string, took time.Duration, err error)
 // tcpCheck succeeds when a TCP connection to address opens.
 type tcpCheck struct {
 	address string
-}
-
-func compileTCP(t *TCPCheck) (*tcpCheck, error) {
-	host, port, err := net.SplitHostPort(t.Address)
-	if err != nil {
-		return nil, fmt.Errorf("address %q: %w", t.Address, err)
-	}
-	if host == "" || port == "" {
-		return nil, fmt.Errorf("address %q: want host:port", t.Address)
-	}
-	return &tcpCheck{address: t.Address}, nil
 }
 
 func (c *tcpCheck) check(ctx context.Context, _ stepObserver) error {

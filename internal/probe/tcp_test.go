@@ -3,6 +3,8 @@ package probe
 import (
 	"net"
 	"testing"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 func TestTCPProbe(t *testing.T) {
@@ -21,11 +23,11 @@ func TestTCPProbe(t *testing.T) {
 		}
 	}()
 	t.Run("open port", func(t *testing.T) {
-		r, err := runOnce(t, Probe{TCP: &TCPCheck{Address: ln.Addr().String()}})
+		r, err := runOnce(t, probeconfig.Probe{TCP: &probeconfig.TCPCheck{Address: ln.Addr().String()}})
 		wantReason(t, r, err, ReasonOK)
 	})
 	t.Run("connection refused", func(t *testing.T) {
-		r, err := runOnce(t, Probe{TCP: &TCPCheck{Address: closedPort(t)}})
+		r, err := runOnce(t, probeconfig.Probe{TCP: &probeconfig.TCPCheck{Address: closedPort(t)}})
 		wantReason(t, r, err, ReasonConnect)
 	})
 }

@@ -20,7 +20,7 @@ import (
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/journey"
-	"github.com/journeymap/journey-operator/internal/probe"
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
 // Collector ports and paths; journey-probe serves them (cmd/journey-probe).
@@ -46,13 +46,13 @@ type Collector struct {
 
 // ProbeConfig is the journey-probe configuration of the collector: one probe
 // per probed touchpoint, sorted by ID so that the rendered file is stable.
-func ProbeConfig(c Collector) probe.Config {
-	probes := make([]probe.Probe, 0, len(c.Probed))
+func ProbeConfig(c Collector) probeconfig.Config {
+	probes := make([]probeconfig.Probe, 0, len(c.Probed))
 	for _, b := range c.Probed {
 		spec := b.Monitor.Spec.Probe
-		p := probe.Probe{
+		p := probeconfig.Probe{
 			ID: b.Monitor.Namespace + "/" + b.Monitor.Name,
-			Labels: probe.Labels{
+			Labels: probeconfig.Labels{
 				Namespace:  b.Monitor.Namespace,
 				Journey:    b.Map.Name,
 				Stage:      b.Stage.Name,
@@ -67,19 +67,19 @@ func ProbeConfig(c Collector) probe.Config {
 			req := httpRequest(spec.HTTP.HTTPRequest)
 			p.HTTP = &req
 		case spec.TCP != nil:
-			p.TCP = &probe.TCPCheck{Address: spec.TCP.Address}
+			p.TCP = &probeconfig.TCPCheck{Address: spec.TCP.Address}
 		case spec.DNS != nil:
 			recordType := string(spec.DNS.RecordType)
 			if recordType == "" {
 				recordType = "A"
 			}
-			p.DNS = &probe.DNSCheck{Name: spec.DNS.Name, RecordType: recordType, Server: spec.DNS.Server, Expect: spec.DNS.Expect}
+			p.DNS = &probeconfig.DNSCheck{Name: spec.DNS.Name, RecordType: recordType, Server: spec.DNS.Server, Expect: spec.DNS.Expect}
 		case spec.Flow != nil:
-			p.Flow = &probe.Flow{}
+			p.Flow = &probeconfig.Flow{}
 			for _, step := range spec.Flow.Steps {
-				s := probe.FlowStep{Name: step.Name, HTTPRequest: httpRequest(step.HTTPRequest)}
+				s := probeconfig.FlowStep{Name: step.Name, HTTPRequest: httpRequest(step.HTTPRequest)}
 				for _, capture := range step.Capture {
-					s.Capture = append(s.Capture, probe.Capture{Name: capture.Name, From: string(capture.From), Expression: capture.Expression})
+					s.Capture = append(s.Capture, probeconfig.Capture{Name: capture.Name, From: string(capture.From), Expression: capture.Expression})
 				}
 				p.Flow.Steps = append(p.Flow.Steps, s)
 			}
@@ -87,7 +87,7 @@ func ProbeConfig(c Collector) probe.Config {
 		probes = append(probes, p)
 	}
 	sort.Slice(probes, func(i, j int) bool { return probes[i].ID < probes[j].ID })
-	return probe.Config{Probes: probes}
+	return probeconfig.Config{Probes: probes}
 }
 
 // durationOr applies the API's documented default to a duration the
@@ -99,8 +99,8 @@ func durationOr(d *metav1.Duration, fallback time.Duration) metav1.Duration {
 	return metav1.Duration{Duration: fallback}
 }
 
-func httpRequest(in cxv1alpha1.HTTPRequest) probe.HTTPRequest {
-	out := probe.HTTPRequest{
+func httpRequest(in cxv1alpha1.HTTPRequest) probeconfig.HTTPRequest {
+	out := probeconfig.HTTPRequest{
 		URL:             in.URL,
 		Method:          string(in.Method),
 		Body:            in.Body,
@@ -115,7 +115,7 @@ func httpRequest(in cxv1alpha1.HTTPRequest) probe.HTTPRequest {
 		out.ExpectedStatus = append(out.ExpectedStatus, int(code))
 	}
 	for _, h := range in.Headers {
-		header := probe.Header{Name: h.Name}
+		header := probeconfig.Header{Name: h.Name}
 		if h.ValueFrom != nil {
 			header.ValueFile = secretFile(h.ValueFrom.SecretKeyRef)
 		} else if h.Value != nil {
@@ -124,10 +124,10 @@ func httpRequest(in cxv1alpha1.HTTPRequest) probe.HTTPRequest {
 		out.Header = append(out.Header, header)
 	}
 	for _, a := range in.JSON {
-		out.JSON = append(out.JSON, probe.JSONAssertion{Path: a.Path, Equals: a.Equals})
+		out.JSON = append(out.JSON, probeconfig.JSONAssertion{Path: a.Path, Equals: a.Equals})
 	}
 	if in.TLS != nil {
-		out.TLS = &probe.TLS{InsecureSkipVerify: in.TLS.InsecureSkipVerify, ServerName: in.TLS.ServerName}
+		out.TLS = &probeconfig.TLS{InsecureSkipVerify: in.TLS.InsecureSkipVerify, ServerName: in.TLS.ServerName}
 		if in.TLS.CASecretRef != nil {
 			out.TLS.CAFile = secretFile(*in.TLS.CASecretRef)
 		}
@@ -136,9 +136,9 @@ func httpRequest(in cxv1alpha1.HTTPRequest) probe.HTTPRequest {
 }
 
 // secretFile is where the collector finds a Secret key: every referenced
-// Secret is mounted in its own directory under probe.SecretsDir.
+// Secret is mounted in its own directory under probeconfig.SecretsDir.
 func secretFile(ref cxv1alpha1.SecretKeySelector) string {
-	return path.Join(probe.SecretsDir, ref.Name, ref.Key)
+	return path.Join(probeconfig.SecretsDir, ref.Name, ref.Key)
 }
 
 // referencedSecrets lists the Secrets the probes read, sorted.
@@ -203,7 +203,7 @@ func BuildCollectorConfigMap(c Collector, scheme *runtime.Scheme) (*corev1.Confi
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: meta,
-		Data:       map[string]string{probe.ConfigFileName: string(config)},
+		Data:       map[string]string{probeconfig.ConfigFileName: string(config)},
 	}, nil
 }
 
@@ -231,7 +231,7 @@ func BuildCollectorDeployment(c Collector, scheme *runtime.Scheme) (*appsv1.Depl
 			Name:         volume,
 			VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: secret}},
 		})
-		mounts = append(mounts, corev1.VolumeMount{Name: volume, MountPath: path.Join(probe.SecretsDir, secret), ReadOnly: true})
+		mounts = append(mounts, corev1.VolumeMount{Name: volume, MountPath: path.Join(probeconfig.SecretsDir, secret), ReadOnly: true})
 	}
 	httpGet := func(path string) *corev1.Probe {
 		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString(CollectorPortName)}}}
@@ -254,7 +254,7 @@ func BuildCollectorDeployment(c Collector, scheme *runtime.Scheme) (*appsv1.Depl
 						Name:  collectorAppName,
 						Image: c.Image,
 						Args: []string{
-							"--config=" + path.Join(configDir, probe.ConfigFileName),
+							"--config=" + path.Join(configDir, probeconfig.ConfigFileName),
 							fmt.Sprintf("--listen-address=:%d", CollectorPort),
 						},
 						Ports:          []corev1.ContainerPort{{Name: CollectorPortName, ContainerPort: CollectorPort, Protocol: corev1.ProtocolTCP}},

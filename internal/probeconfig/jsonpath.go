@@ -1,21 +1,23 @@
-package probe
+package probeconfig
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 )
 
-// jsonPath is a parsed path such as `a.b[0].c`: object keys separated by
+// JSONPath is a parsed path such as `a.b[0].c`: object keys separated by
 // dots, array indexes in brackets. A leading `$` or `$.`, as JSONPath users
 // tend to write, is accepted and ignored. It is deliberately not full
 // JSONPath: assertions and captures need one field, not queries.
-type jsonPath struct {
+type JSONPath struct {
 	text  string
 	steps []pathStep
 }
+
+// String is the path as written.
+func (p JSONPath) String() string { return p.text }
 
 // pathStep is an object key, or an array index when isIndex is set.
 type pathStep struct {
@@ -24,9 +26,9 @@ type pathStep struct {
 	isIndex bool
 }
 
-// parseJSONPath parses the path syntax described on jsonPath.
-func parseJSONPath(s string) (jsonPath, error) {
-	p := jsonPath{text: s}
+// ParseJSONPath parses the path syntax described on JSONPath.
+func ParseJSONPath(s string) (JSONPath, error) {
+	p := JSONPath{text: s}
 	rest := strings.TrimPrefix(strings.TrimPrefix(s, "$"), ".")
 	if rest == "" {
 		return p, errors.New("empty JSON path")
@@ -65,9 +67,9 @@ func parseJSONPath(s string) (jsonPath, error) {
 	return p, nil
 }
 
-// lookup returns the field the path names in a document decoded with
+// Lookup returns the field the path names in a document decoded with
 // json.Decoder.UseNumber, and whether it exists.
-func (p jsonPath) lookup(doc any) (any, bool) {
+func (p JSONPath) Lookup(doc any) (any, bool) {
 	cur := doc
 	for _, st := range p.steps {
 		if st.isIndex {
@@ -87,27 +89,4 @@ func (p jsonPath) lookup(doc any) (any, bool) {
 		}
 	}
 	return cur, true
-}
-
-// jsonText prints a field for comparison: strings raw (no quotes), other
-// values as JSON prints them (numbers, true/false, null, compact objects).
-// Integers keep their literal digits, so IDs beyond 2^53 compare exactly;
-// other numbers go through float64 so "1.50" and "1.5" compare equal.
-func jsonText(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		if !strings.ContainsAny(string(x), ".eE") {
-			return string(x)
-		}
-		if f, err := x.Float64(); err == nil {
-			b, _ := json.Marshal(f)
-			return string(b)
-		}
-		return string(x)
-	default:
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
 }

@@ -1,4 +1,4 @@
-package probe
+package probeconfig
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // fullConfig has one probe of every kind, written as the operator renders it.
@@ -55,6 +57,14 @@ probes:
   tcp: {address: 'mail.shop.example:25'}
 `
 
+// testLabels are journey labels for a probe named id.
+func testLabels(id string) Labels {
+	return Labels{Namespace: "shop", Journey: "checkout", Stage: "purchase", Touchpoint: id, Persona: "buyer"}
+}
+
+// dur is a metav1.Duration for config literals.
+func dur(d time.Duration) metav1.Duration { return metav1.Duration{Duration: d} }
+
 func TestParseConfig(t *testing.T) {
 	cfg, err := ParseConfig([]byte(fullConfig))
 	if err != nil {
@@ -63,19 +73,22 @@ func TestParseConfig(t *testing.T) {
 	if len(cfg.Probes) != 4 {
 		t.Fatalf("got %d probes, want 4", len(cfg.Probes))
 	}
-	compiled, err := compileConfig(cfg)
+	compiled, err := Compile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	home := compiled[2]
-	if home.timeout != 10*time.Second {
-		t.Errorf("default timeout = %s, want 10s", home.timeout)
+	if home := compiled[2]; home.Timeout != 10*time.Second {
+		t.Errorf("default timeout = %s, want 10s", home.Timeout)
 	}
-	if flow := compiled[1]; strings.Join(flow.steps, ",") != "login,cart" {
-		t.Errorf("flow steps = %v", flow.steps)
+	var steps []string
+	for _, s := range compiled[1].Flow {
+		steps = append(steps, s.Name)
 	}
-	if dns := compiled[0].checker.(*dnsCheck); dns.server != "10.0.0.10:53" {
-		t.Errorf("DNS server = %q, want the default port added", dns.server)
+	if strings.Join(steps, ",") != "login,cart" {
+		t.Errorf("flow steps = %v", steps)
+	}
+	if dns := compiled[0].DNS; dns.Server != "10.0.0.10:53" {
+		t.Errorf("DNS server = %q, want the default port added", dns.Server)
 	}
 }
 
@@ -122,7 +135,7 @@ func TestInvalidConfig(t *testing.T) {
 		{"header value and file", "probes:\n" + probe("a", "  http: {url: 'https://x/', headers: [{name: A, value: v, valueFile: /f}]}\n"), "set value or valueFile, not both"},
 		{"bad TCP address", "probes:\n" + probe("a", "  tcp: {address: 'no-port'}\n"), "tcp: address"},
 		{"bad DNS type", "probes:\n" + probe("a", "  dns: {name: x.example, recordType: SRV}\n"), "want one of A, AAAA, CNAME, MX, TXT, NS"},
-		{"bad DNS expectation", "probes:\n" + probe("a", "  dns: {name: x.example, recordType: A, expect: ['::1']}\n"), "not an A address"},
+		{"bad DNS expectation", "probes:\n" + probe("a", "  dns: {name: x.example, recordType: A, expect: ['::1']}\n"), "an IPv6 address, but A records hold IPv4 addresses"},
 		{"flow without steps", "probes:\n" + probe("a", "  flow: {steps: []}\n"), "flow: no steps"},
 		{"flow step unnamed", "probes:\n" + probe("a", "  flow: {steps: [{url: 'https://x/'}]}\n"), "steps[0]: name missing"},
 		{"capture used before defined", "probes:\n" + probe("a", "  flow: {steps: [{name: one, url: 'https://x/${token}'}]}\n"),
@@ -156,7 +169,7 @@ func TestInvalidConfigReportsEveryProblem(t *testing.T) {
 		{ID: "b", Labels: testLabels("b"), Interval: dur(time.Minute), TCP: &TCPCheck{Address: "x"}},
 	}}
 	err := cfg.Validate()
-	if err == nil || !containsAll(err.Error(), `probe "a": no check`, `probe "b": tcp: address`) {
+	if err == nil || !strings.Contains(err.Error(), `probe "a": no check`) || !strings.Contains(err.Error(), `probe "b": tcp: address`) {
 		t.Fatalf("error = %v, want both problems", err)
 	}
 }

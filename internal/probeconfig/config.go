@@ -1,9 +1,11 @@
-// Package probe is the engine of journey-probe, the collector that runs
-// synthetic touchpoint checks and exports them as Prometheus metrics.
+// Package probeconfig is the configuration of journey-probe, the collector
+// that runs synthetic touchpoint checks: the file the JourneyMap controller
+// renders into the collector ConfigMap, one entry per monitored touchpoint.
 //
-// Its configuration is the file the JourneyMap controller renders into the
-// collector ConfigMap: one entry per monitored touchpoint of the journey.
-package probe
+// It parses and validates that file without the network, so the operator
+// can judge what it renders without linking the collector's engine
+// (internal/probe), and the engine compiles what validation accepted.
+package probeconfig
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -109,9 +111,22 @@ type FlowStep struct {
 	Capture     []Capture `json:"capture,omitempty"`
 }
 
-// Capture takes a value from a response: From is JSONPath, Header or Regex.
+// Capture takes a value from a response: From is one of CaptureFromJSONPath,
+// CaptureFromHeader and CaptureFromRegex.
 type Capture struct {
 	Name       string `json:"name"`
 	From       string `json:"from"`
 	Expression string `json:"expression"`
 }
+
+// The sources a Capture can take a value from (Capture.From).
+const (
+	// CaptureFromJSONPath takes the field at a JSON path (syntax `a.b[0].c`)
+	// of the response body, printed as JSON assertions compare it.
+	CaptureFromJSONPath = "JSONPath"
+	// CaptureFromHeader takes the value of a response header.
+	CaptureFromHeader = "Header"
+	// CaptureFromRegex takes the first group of a regular expression (RE2)
+	// matched against the response body.
+	CaptureFromRegex = "Regex"
+)

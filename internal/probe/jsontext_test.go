@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 )
 
-func TestJSONPath(t *testing.T) {
+// TestJSONText checks fields as assertions and captures see them: looked up
+// by path, then printed for comparison.
+func TestJSONText(t *testing.T) {
 	d := json.NewDecoder(bytes.NewReader([]byte(`{"a":{"b":[{"c":"x"},{"c":2.50}]},"list":[[1,2],[3]],"dash-key":{"n":-7},"e":1e3,"o":{"k":[true,null]}}`)))
 	d.UseNumber()
 	var doc any
@@ -32,21 +36,13 @@ func TestJSONPath(t *testing.T) {
 		{"list[0].x", "", false},
 	}
 	for _, tt := range tests {
-		p, err := parseJSONPath(tt.path)
+		p, err := probeconfig.ParseJSONPath(tt.path)
 		if err != nil {
 			t.Fatalf("parse %q: %v", tt.path, err)
 		}
-		v, ok := p.lookup(doc)
+		v, ok := p.Lookup(doc)
 		if ok != tt.found || (ok && jsonText(v) != tt.want) {
 			t.Errorf("%s = %q (found %v), want %q (found %v)", tt.path, jsonText(v), ok, tt.want, tt.found)
-		}
-	}
-}
-
-func TestJSONPathSyntaxErrors(t *testing.T) {
-	for _, p := range []string{"", "$", "a..b", "a.", "a[", "a[x]", "a[-1]", "a[0]b", "[0]]"} {
-		if _, err := parseJSONPath(p); err == nil {
-			t.Errorf("%q parsed, want a syntax error", p)
 		}
 	}
 }
