@@ -104,9 +104,6 @@ const (
 	// LiteralCredentialReason: a probe carries a credential as literal text.
 	LiteralCredentialReason = "LiteralCredential"
 
-	// NoLiteralCredentialReason: no credential was found as literal text.
-	NoLiteralCredentialReason = "NoLiteralCredential"
-
 	// CollectorConfigTooLargeReason: the probes of a map do not fit in one
 	// collector ConfigMap; the message names the largest monitors.
 	CollectorConfigTooLargeReason = "CollectorConfigTooLarge"

@@ -171,6 +171,7 @@ func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapSco
 		}
 		collector.Probed = append(collector.Probed, b)
 	}
+	collector, tooLarge := fitCollector(collector)
 	children, err := buildCollector(collector, r.Scheme())
 	if err == nil {
 		for _, child := range children {
@@ -185,7 +186,11 @@ func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapSco
 		setCollectorFailed(s.journey, err)
 		return err
 	}
-	setCollectorReady(s.journey, render.CollectorName(s.journey.Name), len(collector.Probed), waiting)
+	if len(tooLarge) > 0 {
+		setCollectorTooLarge(s.journey, len(collector.Probed), tooLarge)
+		return nil
+	}
+	setCollectorReady(s.journey, len(collector.Probed), waiting)
 	return nil
 }
 

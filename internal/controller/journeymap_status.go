@@ -9,6 +9,7 @@ import (
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/health"
 	"github.com/journeymap/journey-operator/internal/journey"
+	"github.com/journeymap/journey-operator/internal/render"
 )
 
 // mapConditions are the specific conditions Ready summarizes, in the order
@@ -31,14 +32,27 @@ func setCollectorFailed(m *cxv1alpha1.JourneyMap, err error) {
 	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.CollectorReadyCondition, metav1.ConditionFalse, cxv1alpha1.ApplyFailedReason, err.Error())
 }
 
+// setCollectorTooLarge says the collector runs, without the probes that did
+// not fit: the map cannot be Ready while some of its probes never run.
+func setCollectorTooLarge(m *cxv1alpha1.JourneyMap, probes int, leftOut []string) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.CollectorReadyCondition, metav1.ConditionFalse, cxv1alpha1.CollectorConfigTooLargeReason,
+		fmt.Sprintf("collector %s runs %d probe(s); %s", render.CollectorName(m.Name), probes, describeLeftOut(leftOut)))
+	recordCollector(m, probes)
+}
+
 // setCollectorReady says how many probes the collector runs and which
 // monitors wait for their Secrets.
-func setCollectorReady(m *cxv1alpha1.JourneyMap, name string, probes int, waitingForSecrets []string) {
-	message := fmt.Sprintf("collector %s runs %d probe(s)", name, probes)
+func setCollectorReady(m *cxv1alpha1.JourneyMap, probes int, waitingForSecrets []string) {
+	message := fmt.Sprintf("collector %s runs %d probe(s)", render.CollectorName(m.Name), probes)
 	if len(waitingForSecrets) > 0 {
 		message += "; left out until their Secrets exist: " + strings.Join(waitingForSecrets, ", ")
 	}
 	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.CollectorReadyCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason, message)
+	recordCollector(m, probes)
+}
+
+func recordCollector(m *cxv1alpha1.JourneyMap, probes int) {
+	name := render.CollectorName(m.Name)
 	m.Status.Collector = &cxv1alpha1.CollectorStatus{ConfigMap: name, Deployment: name, Service: name, Probes: int32(probes)}
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/journeymap/journey-operator/internal/apply"
 	"github.com/journeymap/journey-operator/internal/health"
 	"github.com/journeymap/journey-operator/internal/journey"
+	"github.com/journeymap/journey-operator/internal/probeconfig"
 	"github.com/journeymap/journey-operator/internal/render"
 )
 
@@ -158,7 +159,21 @@ func (r *TouchpointMonitorReconciler) validateSpec(ctx context.Context, s *monit
 		return false, reconcile.TerminalError(err)
 	}
 	clearStalled(s.monitor)
+	setLiteralCredentials(s.monitor, literalCredentials(s.binding))
 	return true, nil
+}
+
+// literalCredentials warns of credentials written into the monitor's probe
+// as it reaches the collector.
+func literalCredentials(b journey.TouchpointBinding) []string {
+	if b.Monitor.Spec.Probe == nil {
+		return nil
+	}
+	var warnings []string
+	for _, p := range render.ProbeConfig(render.Collector{Map: b.Map, Probed: []journey.TouchpointBinding{b}}).Probes {
+		warnings = append(warnings, probeconfig.LiteralCredentials(p)...)
+	}
+	return warnings
 }
 
 // resolveSecrets reports Secrets the probe reads that do not exist. The

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -53,6 +54,18 @@ func setSecretsResolved(m *cxv1alpha1.TouchpointMonitor, uses int) {
 		message = "every Secret the probe reads exists"
 	}
 	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.SecretsResolvedCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason, message)
+}
+
+// setLiteralCredentials warns, in a negative-polarity condition that Ready
+// does not summarize, of credentials written into the probe; the condition
+// goes once there are none.
+func setLiteralCredentials(m *cxv1alpha1.TouchpointMonitor, warnings []string) {
+	if len(warnings) == 0 {
+		meta.RemoveStatusCondition(&m.Status.Conditions, cxv1alpha1.LiteralCredentialsCondition)
+		return
+	}
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.LiteralCredentialsCondition, metav1.ConditionTrue, cxv1alpha1.LiteralCredentialReason,
+		"spec.probe."+strings.Join(warnings, "; spec.probe."))
 }
 
 func setRulesFailed(m *cxv1alpha1.TouchpointMonitor, err error) {
