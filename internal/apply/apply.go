@@ -268,9 +268,11 @@ func (a *Applier) needsWrite(ctx context.Context, key objectKey, hash [sha256.Si
 }
 
 // driftOf names a change to the fields the operator applies, seen in the
-// cached metadata, or returns "". A change of generation is a spec change;
-// labels and annotations are compared with what was applied, so another
-// controller's own annotations do not count.
+// cached metadata, or returns "". A change of generation is a spec change
+// (for Deployments the apiserver also counts annotation changes, so the
+// revision kube-controller-manager stamps on a new Deployment costs one
+// apply); labels and annotations are compared with what was applied, so
+// other writers' own labels do not count.
 func driftOf(applied *appliedIntent, cached *metav1.PartialObjectMetadata) string {
 	switch {
 	case cached.GetGeneration() != applied.generation:

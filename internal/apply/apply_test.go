@@ -123,7 +123,7 @@ func TestApplier(t *testing.T) {
 		mustApply(t, impatient, collectorConfig("contacts-sync", "30s"), true)
 	})
 
-	t.Run("another controller's status and annotations are not drift; edits of applied fields are", func(t *testing.T) {
+	t.Run("other writers' status and labels are not drift; edits of applied fields are", func(t *testing.T) {
 		a := &Applier{Client: c, Reader: c}
 		mustApply(t, a, collectorDeployment(), true)
 		live := &appsv1.Deployment{}
@@ -139,8 +139,10 @@ func TestApplier(t *testing.T) {
 		if err := c.Status().Update(ctx, live); err != nil {
 			t.Fatal(err)
 		}
+		mustApply(t, a, collectorDeployment(), false)
+		// A label of its own, as Argo CD's tracking adds.
 		mustGet()
-		live.Annotations = map[string]string{"deployment.kubernetes.io/revision": "1"}
+		live.Labels["app.kubernetes.io/instance"] = "shop"
 		if err := c.Update(ctx, live); err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +224,11 @@ func TestApplier(t *testing.T) {
 			t.Fatal(err)
 		}
 		applies := 0
-		counting := interceptor.NewClient(c.(client.WithWatch), interceptor.Funcs{
+		watching, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counting := interceptor.NewClient(watching, interceptor.Funcs{
 			Apply: func(ctx context.Context, c client.WithWatch, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
 				applies++
 				return c.Apply(ctx, obj, opts...)

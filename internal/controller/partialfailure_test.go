@@ -27,6 +27,7 @@ kind: JourneyMap
 metadata: {name: trial}
 spec:
   personaRef: {name: startup-cmo}
+  goal: Start a trial and import contacts
   stages:
     - name: consideration
       touchpoints: [{name: pricing-page, channel: web}]
@@ -130,7 +131,7 @@ func TestMissingSecretIsReportedAndResolved(t *testing.T) {
 // which updates the collector Deployment's status and annotations the way
 // it does in every cluster; none of that may cause a manager write.
 func TestDeploymentStatusUpdatesAreNotDrift(t *testing.T) {
-	stop, err := env.StartControllerManager(t.TempDir())
+	stop, err := env.StartControllerManager(t.TempDir(), "deployment", "replicaset", "garbagecollector")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func TestDeploymentStatusUpdatesAreNotDrift(t *testing.T) {
 // while kube-controller-manager empties it: children deleted before their
 // owners must not be created again and again.
 func TestTerminatingNamespaceIsLeftAlone(t *testing.T) {
-	stop, err := env.StartControllerManager(t.TempDir())
+	stop, err := env.StartControllerManager(t.TempDir(), "namespace", "garbagecollector")
 	if err != nil {
 		t.Fatal(err)
 	}

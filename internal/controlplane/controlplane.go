@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
@@ -134,10 +135,14 @@ func MonitoringCRDs(root string) []string {
 	}
 }
 
-// StartControllerManager runs kube-controller-manager from bin/ with only
-// the garbage collector, so that owner references really delete children.
-// Stop it with the returned function.
-func (e *Env) StartControllerManager(workDir string) (stop func() error, err error) {
+// StartControllerManager runs kube-controller-manager from bin/ with the
+// given controllers, the garbage collector when none are given, so that
+// owner references really delete children. Stop it with the returned
+// function.
+func (e *Env) StartControllerManager(workDir string, controllers ...string) (stop func() error, err error) {
+	if len(controllers) == 0 {
+		controllers = []string{"garbagecollector"}
+	}
 	kubeconfig, err := e.Kubeconfig(workDir)
 	if err != nil {
 		return nil, err
@@ -148,7 +153,7 @@ func (e *Env) StartControllerManager(workDir string) (stop func() error, err err
 	}
 	cmd := exec.Command(e.Bin("kube-controller-manager"),
 		"--kubeconfig="+kubeconfig,
-		"--controllers=garbagecollector",
+		"--controllers="+strings.Join(controllers, ","),
 		"--leader-elect=false",
 		"--secure-port=0",
 		"--concurrent-gc-syncs=5",
