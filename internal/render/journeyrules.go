@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"strconv"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -67,19 +66,19 @@ func JourneyRules(journeyMap *cxv1alpha1.JourneyMap, monitored []journey.Touchpo
 }
 
 // stageObjectives is, per stage, the success ratio its monitored
-// touchpoints promise together: the product of their availability
-// objectives.
+// touchpoints promise together: the product of their effective availability
+// objectives, the same ones their burn-rate alerts are judged by.
 func stageObjectives(monitored []journey.TouchpointBinding) (map[string]float64, error) {
 	objectives := map[string]float64{}
 	for _, b := range monitored {
-		availability, err := strconv.ParseFloat(b.Monitor.Spec.Objectives.Availability, 64)
+		availability, err := b.Availability()
 		if err != nil {
-			return nil, fmt.Errorf("monitor %s: objectives.availability %q: %w", b.Monitor.Name, b.Monitor.Spec.Objectives.Availability, err)
+			return nil, fmt.Errorf("monitor %s: %w", b.Monitor.Name, err)
 		}
 		if _, ok := objectives[b.Stage.Name]; !ok {
 			objectives[b.Stage.Name] = 1
 		}
-		objectives[b.Stage.Name] *= availability / 100
+		objectives[b.Stage.Name] *= availability
 	}
 	return objectives, nil
 }

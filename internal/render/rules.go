@@ -31,7 +31,6 @@ const (
 	windowPlaceholder         = "{{.window}}"
 	absentFor                 = "10m"
 	latencyFor                = "10m"
-	defaultLatencyPercent     = "95"
 	touchpointGroupNamePrefix = "journey-touchpoint"
 )
 
@@ -39,7 +38,7 @@ const (
 // monitored touchpoint.
 func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGroup, error) {
 	b := touchpoint{binding}
-	budget, err := journey.ErrorBudget(b.Monitor)
+	budget, err := b.ErrorBudget()
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +62,7 @@ func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGr
 			rules = append(rules, b.absentRule(sli))
 		}
 	}
-	if latency := b.Monitor.Spec.Objectives.Latency; latency != nil && b.Monitor.Spec.Probe != nil {
+	if latency := b.Latency(); latency != nil {
 		rules = append(rules, b.latencyRules(latency, alerting)...)
 	}
 	return []monitoringv1.RuleGroup{{
@@ -211,11 +210,10 @@ func (b touchpoint) absentRule(sli string) monitoringv1.Rule {
 	}
 }
 
+// latencyRules record and alert on the effective latency objective, whose
+// percent journey.TouchpointBinding.Latency has defaulted.
 func (b touchpoint) latencyRules(latency *cxv1alpha1.LatencyObjective, alerting bool) []monitoringv1.Rule {
 	percent := latency.Percent
-	if percent == "" {
-		percent = defaultLatencyPercent
-	}
 	quantile := percentToRatio(percent)
 	labels := b.recordLabels(SLIProbe)
 	labels["quantile"] = quantile
@@ -286,7 +284,7 @@ func displayOr(display, name string) string {
 func percentToRatio(percent string) string {
 	v, err := strconv.ParseFloat(percent, 64)
 	if err != nil {
-		return "0.95"
+		v, _ = strconv.ParseFloat(journey.DefaultLatencyPercent, 64)
 	}
 	return formatFloat(v / 100)
 }
