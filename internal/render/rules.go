@@ -37,7 +37,11 @@ const (
 // MonitorRuleGroups builds the recording and alerting rules of one
 // monitored touchpoint.
 func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGroup, error) {
-	b := touchpoint{binding}
+	metric, err := parseMetricQueries(binding.Monitor.Spec.Metric)
+	if err != nil {
+		return nil, err
+	}
+	b := touchpoint{TouchpointBinding: binding, metric: metric}
 	budget, err := b.ErrorBudget()
 	if err != nil {
 		return nil, err
@@ -51,15 +55,23 @@ func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGr
 	var rules []monitoringv1.Rule
 	for _, sli := range b.slis() {
 		for _, w := range windows.Recorded {
+			expr, err := b.errorRatioExpr(sli, w)
+			if err != nil {
+				return nil, err
+			}
 			rules = append(rules, monitoringv1.Rule{
 				Record: TouchpointErrorsRecord + w,
-				Expr:   intstr.FromString(b.errorRatioExpr(sli, w)),
+				Expr:   intstr.FromString(expr),
 				Labels: b.recordLabels(sli),
 			})
 		}
 		if alerting {
+			absent, err := b.absentRule(sli)
+			if err != nil {
+				return nil, err
+			}
 			rules = append(rules, b.burnRateRules(sli, budget, windows)...)
-			rules = append(rules, b.absentRule(sli))
+			rules = append(rules, absent)
 		}
 	}
 	if latency := b.Latency(); latency != nil {
@@ -75,6 +87,8 @@ func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGr
 // touchpoint adds the rule builders to a binding.
 type touchpoint struct {
 	journey.TouchpointBinding
+	// metric are the parsed queries of the metric SLI; nil without one.
+	metric *metricQueries
 }
 
 // groupName is unique across maps and namespaces: Prometheus refuses a rule
@@ -108,28 +122,31 @@ func (b touchpoint) recordSelector(sli string) string {
 	return fmt.Sprintf(`{namespace=%q, journey=%q, touchpoint=%q, sli=%q}`, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name, sli)
 }
 
-func (b touchpoint) errorRatioExpr(sli, window string) string {
+func (b touchpoint) errorRatioExpr(sli, window string) (string, error) {
 	if sli == SLIProbe {
 		by := "sum by (namespace, journey, touchpoint)"
 		total := fmt.Sprintf("%s (rate(%s%s[%s]))", by, ProbeTotalMetric, b.probeSelector(""), window)
 		failed := fmt.Sprintf("%s (rate(%s%s[%s]))", by, ProbeTotalMetric, b.probeSelector(`result="failure"`), window)
 		// Without failures the failure series does not exist; "or 0 * total"
 		// keeps the ratio at 0 instead of dropping it.
-		return fmt.Sprintf("(%s or 0 * %s) / %s", failed, total, total)
+		return fmt.Sprintf("(%s or 0 * %s) / %s", failed, total, total), nil
 	}
-	metric := b.Monitor.Spec.Metric
-	total := fmt.Sprintf("sum(%s)", withWindow(metric.TotalQuery, window))
+	bad, err := b.metric.bad.at(window)
+	if err != nil {
+		return "", err
+	}
+	total, err := b.metric.total.at(window)
+	if err != nil {
+		return "", err
+	}
+	total = fmt.Sprintf("sum(%s)", total)
 	// A series such as code="500" or result="paid" exists only after its
 	// first event, and not at all in a fresh process: "or 0 * total" keeps
 	// the ratio defined instead of silently empty.
-	if metric.ErrorsQuery != "" {
-		return fmt.Sprintf("(sum(%s) or 0 * %s) / %s", withWindow(metric.ErrorsQuery, window), total, total)
+	if b.metric.errors {
+		return fmt.Sprintf("(sum(%s) or 0 * %s) / %s", bad, total, total), nil
 	}
-	return fmt.Sprintf("1 - ((sum(%s) or 0 * %s) / %s)", withWindow(metric.GoodQuery, window), total, total)
-}
-
-func withWindow(query, window string) string {
-	return strings.ReplaceAll(query, windowPlaceholder, window)
+	return fmt.Sprintf("1 - ((sum(%s) or 0 * %s) / %s)", bad, total, total), nil
 }
 
 func (b touchpoint) recordLabels(sli string) map[string]string {
@@ -194,11 +211,15 @@ func (b touchpoint) burnRateRules(sli string, budget float64, windows journey.Wi
 	return rules
 }
 
-func (b touchpoint) absentRule(sli string) monitoringv1.Rule {
+func (b touchpoint) absentRule(sli string) (monitoringv1.Rule, error) {
 	expr := fmt.Sprintf("absent(%s%s)", ProbeTotalMetric, b.probeSelector(""))
 	detail := "has no probe results: journey-probe reports no runs, so nobody would notice if customers were stuck here."
 	if sli == SLIMetric {
-		expr = fmt.Sprintf("absent(sum(%s))", withWindow(b.Monitor.Spec.Metric.TotalQuery, "5m"))
+		total, err := b.metric.total.at("5m")
+		if err != nil {
+			return monitoringv1.Rule{}, err
+		}
+		expr = fmt.Sprintf("absent(sum(%s))", total)
 		detail = "has no metrics: its own request metrics are missing, so nobody would notice if customers were stuck here."
 	}
 	return monitoringv1.Rule{
@@ -207,7 +228,7 @@ func (b touchpoint) absentRule(sli string) monitoringv1.Rule {
 		For:         ptrDuration(absentFor),
 		Labels:      b.alertLabels(sli, b.TicketSeverity()),
 		Annotations: b.annotations("is not watched: its telemetry is missing", detail),
-	}
+	}, nil
 }
 
 // latencyRules record and alert on the effective latency objective, whose
