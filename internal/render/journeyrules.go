@@ -83,30 +83,35 @@ func stageObjectives(monitored []journey.TouchpointBinding) (map[string]float64,
 	return objectives, nil
 }
 
+// stageDegradedRule alerts when a stage's success ratio falls below its
+// objective. Text from the map passes through templateText, as in the
+// touchpoint alerts.
 func stageDegradedRule(journeyMap *cxv1alpha1.JourneyMap, stage *cxv1alpha1.Stage, sel string, objective float64) monitoringv1.Rule {
-	name := userText(displayOr(stage.DisplayName, stage.Name))
-	impact := fmt.Sprintf("Persona %s gets through stage %q of journey %s/%s less often than promised", journeyMap.Spec.PersonaRef.Name, name, journeyMap.Namespace, journeyMap.Name)
+	name := templateText(displayOr(stage.DisplayName, stage.Name))
+	mapName := templateText(journeyMap.Name)
+	impact := fmt.Sprintf("Persona %s gets through stage \"%s\" of journey %s/%s less often than promised",
+		templateText(journeyMap.Spec.PersonaRef.Name), name, templateText(journeyMap.Namespace), mapName)
 	if stage.CustomerGoal != "" {
-		impact += "; customers here are trying to: " + userText(stage.CustomerGoal)
+		impact += "; customers here are trying to: " + templateText(stage.CustomerGoal)
 	}
 	team := journeyMap.Spec.Owner
 	if team == "" {
-		team = "unowned"
+		team = journey.UnownedTeam
 	}
 	return monitoringv1.Rule{
 		Alert: StageDegradedAlert,
 		Expr:  intstr.FromString(fmt.Sprintf("%s{%s, stage=%q} < %s", StageSuccessRecord, sel, stage.Name, formatFloat(objective))),
 		For:   ptrDuration(stageDegradedFor),
-		Labels: map[string]string{
+		Labels: templateLabels(map[string]string{
 			"namespace": journeyMap.Namespace,
 			"journey":   journeyMap.Name,
 			"stage":     stage.Name,
 			"persona":   journeyMap.Spec.PersonaRef.Name,
 			"team":      team,
 			"severity":  journey.DefaultTicketSeverity,
-		},
+		}),
 		Annotations: map[string]string{
-			"summary":         fmt.Sprintf("Stage %s of journey %s: only {{ $value | humanizePercentage }} of customers get through", name, journeyMap.Name),
+			"summary":         fmt.Sprintf("Stage %s of journey %s: only {{ $value | humanizePercentage }} of customers get through", name, mapName),
 			"description":     fmt.Sprintf("The stage's touchpoints together promise %s; %s.", formatFloat(objective*100)+"%", impact),
 			"customer_impact": impact + ".",
 		},

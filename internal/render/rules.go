@@ -156,6 +156,8 @@ func (b touchpoint) recordLabels(sli string) map[string]string {
 	return labels
 }
 
+// alertLabels are the labels of the touchpoint's alerts, as template
+// text: Prometheus expands alert label values like annotations.
 func (b touchpoint) alertLabels(sli, severity string) map[string]string {
 	labels := map[string]string{}
 	for k, v := range b.Monitor.Spec.Alerting.Labels {
@@ -167,7 +169,7 @@ func (b touchpoint) alertLabels(sli, severity string) map[string]string {
 	labels["team"] = b.Team()
 	labels["severity"] = severity
 	labels["sli"] = sli
-	return labels
+	return templateLabels(labels)
 }
 
 func (b touchpoint) burnRateRules(sli string, budget float64, windows journey.Windows) []monitoringv1.Rule {
@@ -255,44 +257,67 @@ func (b touchpoint) latencyRules(latency *cxv1alpha1.LatencyObjective, alerting 
 		For:    ptrDuration(latencyFor),
 		Labels: b.alertLabels(SLIProbe, b.TicketSeverity()),
 		Annotations: b.annotations("is slow",
-			fmt.Sprintf("is slow: %s%% of runs take up to {{ $value | humanizeDuration }}, above the %s objective.", percent, latency.Threshold.Duration)),
+			fmt.Sprintf("is slow: %s%% of runs take up to {{ $value | humanizeDuration }}, above the %s objective.", templateText(percent), latency.Threshold.Duration)),
 	})
 }
 
 // annotations say what a failure means for the customer, in the map's own
 // words, so the person paged knows who is hurt and why it matters. summary
-// and detail are ours and may use Prometheus templates; text from the map is
-// escaped so that it never is read as one.
+// and detail are ours and may use Prometheus templates; every text from
+// the objects passes through templateText.
 func (b touchpoint) annotations(summary, detail string) map[string]string {
-	touchpoint := userText(displayOr(b.Touchpoint.DisplayName, b.Touchpoint.Name))
-	stage := userText(displayOr(b.Stage.DisplayName, b.Stage.Name))
-	impact := fmt.Sprintf("Persona %s is in stage %q of journey %s/%s", b.Map.Spec.PersonaRef.Name, stage, b.Monitor.Namespace, b.Map.Name)
+	touchpoint := templateText(displayOr(b.Touchpoint.DisplayName, b.Touchpoint.Name))
+	stage := templateText(displayOr(b.Stage.DisplayName, b.Stage.Name))
+	impact := fmt.Sprintf("Persona %s is in stage \"%s\" of journey %s/%s",
+		templateText(b.Map.Spec.PersonaRef.Name), stage, templateText(b.Monitor.Namespace), templateText(b.Map.Name))
 	if b.Stage.CustomerGoal != "" {
-		impact += ", trying to: " + userText(b.Stage.CustomerGoal)
+		impact += ", trying to: " + templateText(b.Stage.CustomerGoal)
 	}
 	impact += fmt.Sprintf(". Emotion here is already %+d on a -2..+2 scale", b.Stage.Emotion)
 	if len(b.Stage.PainPoints) > 0 {
-		impact += "; known pain points: " + userText(strings.Join(b.Stage.PainPoints, "; "))
+		impact += "; known pain points: " + templateText(strings.Join(b.Stage.PainPoints, "; "))
 	}
 	if b.Touchpoint.MomentOfTruth {
 		impact += ". This is a moment of truth: customers decide here whether to go on with us"
 	}
 	impact += "."
 	annotations := map[string]string{
-		"summary":         fmt.Sprintf("%s (%s, stage %s) %s", touchpoint, b.Touchpoint.Channel, stage, summary),
+		"summary":         fmt.Sprintf("%s (%s, stage %s) %s", touchpoint, templateText(string(b.Touchpoint.Channel)), stage, summary),
 		"description":     fmt.Sprintf("%s %s %s", touchpoint, detail, impact),
 		"customer_impact": impact,
 	}
 	if b.Monitor.Spec.Alerting.RunbookURL != "" {
-		annotations["runbook_url"] = b.Monitor.Spec.Alerting.RunbookURL
+		annotations["runbook_url"] = templateText(b.Monitor.Spec.Alerting.RunbookURL)
 	}
 	return annotations
 }
 
-// userText keeps text from a journey map from being read as a Prometheus
-// template.
-func userText(s string) string {
-	return strings.NewReplacer("{{", "{ {", "}}", "} }").Replace(s)
+// templateText makes text from the objects safe in a Prometheus template
+// position: an alert annotation or label value, both of which Prometheus
+// expands with text/template. Text with a "{" becomes a template action
+// printing it as a Go string literal, {{ "..." }}, which expands to exactly
+// the original characters, quotes, backslashes, newlines and "{{" included;
+// the text/template lexer reads the quoted literal to its closing quote,
+// so no "}}" inside can end the action early. Text without a "{" is kept
+// as it is, so rule files stay readable: an action only starts at "{{",
+// and such text can form none, neither alone nor joined to our own
+// templates or to other escaped text (which never start or end with a
+// lone "{"). Replacing "{{" by "{ {" would change what the alert says.
+func templateText(s string) string {
+	if !strings.Contains(s, "{") {
+		return s
+	}
+	return "{{ " + strconv.Quote(s) + " }}"
+}
+
+// templateLabels escapes the values of alert labels with templateText.
+// Recording rule labels are not expanded and keep their values as they are.
+func templateLabels(labels map[string]string) map[string]string {
+	escaped := make(map[string]string, len(labels))
+	for k, v := range labels {
+		escaped[k] = templateText(v)
+	}
+	return escaped
 }
 
 func displayOr(display, name string) string {
