@@ -26,6 +26,11 @@ type TouchpointBinding struct {
 	Map        *cxv1alpha1.JourneyMap
 	Stage      *cxv1alpha1.Stage
 	Touchpoint *cxv1alpha1.Touchpoint
+	// Persona is the map's persona, whose expectations stand in for
+	// objectives the monitor leaves out; nil while it is unknown (not
+	// created yet, or not looked up), and then only the monitor's own
+	// objectives count.
+	Persona *cxv1alpha1.Persona
 }
 
 // Resolve finds a monitor's touchpoint in a map. ok is false when the map

@@ -130,12 +130,98 @@ func ObjectiveWindow(monitor *cxv1alpha1.TouchpointMonitor) string {
 	return monitor.Spec.Objectives.Window
 }
 
-// ErrorBudget is the share of attempts allowed to fail, e.g. 0.005 for an
-// availability objective of "99.5".
+// DefaultLatencyPercent is the share of probe runs, in percent, that must
+// answer within a latency objective's threshold when the objective names no
+// percent, as the API documents.
+const DefaultLatencyPercent = "95"
+
+// ErrorBudget is the share of attempts a monitor may fail, e.g. 0.005 for an
+// availability objective of "99.5", judged by the monitor's own objective
+// only. It knows no persona; prefer TouchpointBinding.ErrorBudget, which
+// falls back to the persona's expectations like the rules do.
 func ErrorBudget(monitor *cxv1alpha1.TouchpointMonitor) (float64, error) {
-	availability, err := strconv.ParseFloat(monitor.Spec.Objectives.Availability, 64)
-	if err != nil || availability <= 0 || availability >= 100 {
-		return 0, fmt.Errorf("objectives.availability %q is not a percentage strictly between 0 and 100", monitor.Spec.Objectives.Availability)
+	return TouchpointBinding{Monitor: monitor}.ErrorBudget()
+}
+
+// ErrorBudget is the share of attempts the touchpoint may fail, e.g. 0.005
+// for an effective availability objective of 99.5%.
+func (b TouchpointBinding) ErrorBudget() (float64, error) {
+	availability, err := b.Availability()
+	if err != nil {
+		return 0, err
 	}
-	return 1 - availability/100, nil
+	return 1 - availability, nil
+}
+
+// Availability is the share of attempts that must succeed, e.g. 0.995: the
+// monitor's spec.objectives.availability, else the persona's
+// spec.expectations.availabilityPercent. The persona's expectation is the
+// documented default for monitors without an objective of their own; an
+// empty string means "not set", as the API leaves the field optional.
+func (b TouchpointBinding) Availability() (float64, error) {
+	if own := b.Monitor.Spec.Objectives.Availability; own != "" {
+		return percentRatio("spec.objectives.availability", own)
+	}
+	if expected := b.personaExpectations().AvailabilityPercent; expected != "" {
+		ratio, err := percentRatio("spec.expectations.availabilityPercent", expected)
+		if err != nil {
+			return 0, fmt.Errorf("persona %s: %w", b.personaName(), err)
+		}
+		return ratio, nil
+	}
+	return 0, fmt.Errorf("no availability objective: set spec.objectives.availability, or spec.expectations.availabilityPercent of persona %s", b.personaName())
+}
+
+// Latency is the touchpoint's latency objective, its percent defaulted: the
+// monitor's spec.objectives.latency, else, for a probe monitor, the
+// persona's spec.expectations.maxLatency at the default percent. nil when
+// neither is set, or when the monitor has no probe: latency is measured by
+// the probe, and a metric-only monitor has nothing to judge it by.
+func (b TouchpointBinding) Latency() *cxv1alpha1.LatencyObjective {
+	if b.Monitor.Spec.Probe == nil {
+		return nil
+	}
+	var objective cxv1alpha1.LatencyObjective
+	switch own, maxLatency := b.Monitor.Spec.Objectives.Latency, b.personaExpectations().MaxLatency; {
+	case own != nil:
+		objective = *own
+	case maxLatency != nil && maxLatency.Duration > 0:
+		objective = cxv1alpha1.LatencyObjective{Threshold: *maxLatency}
+	default:
+		return nil
+	}
+	if objective.Percent == "" {
+		objective.Percent = DefaultLatencyPercent
+	}
+	return &objective
+}
+
+// personaExpectations are the persona's expectations, empty when the
+// persona or its expectations are unknown.
+func (b TouchpointBinding) personaExpectations() cxv1alpha1.ExperienceExpectations {
+	if b.Persona == nil || b.Persona.Spec.Expectations == nil {
+		return cxv1alpha1.ExperienceExpectations{}
+	}
+	return *b.Persona.Spec.Expectations
+}
+
+// personaName names the persona in errors, also while it is not loaded.
+func (b TouchpointBinding) personaName() string {
+	switch {
+	case b.Persona != nil:
+		return b.Persona.Name
+	case b.Map != nil:
+		return b.Map.Spec.PersonaRef.Name
+	default:
+		return "(unknown)"
+	}
+}
+
+// percentRatio reads a percentage strictly between 0 and 100 as a ratio.
+func percentRatio(field, percent string) (float64, error) {
+	v, err := strconv.ParseFloat(percent, 64)
+	if err != nil || v <= 0 || v >= 100 {
+		return 0, fmt.Errorf("%s %q is not a percentage strictly between 0 and 100", field, percent)
+	}
+	return v / 100, nil
 }

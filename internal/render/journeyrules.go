@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"strconv"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -67,47 +66,52 @@ func JourneyRules(journeyMap *cxv1alpha1.JourneyMap, monitored []journey.Touchpo
 }
 
 // stageObjectives is, per stage, the success ratio its monitored
-// touchpoints promise together: the product of their availability
-// objectives.
+// touchpoints promise together: the product of their effective availability
+// objectives, the same ones their burn-rate alerts are judged by.
 func stageObjectives(monitored []journey.TouchpointBinding) (map[string]float64, error) {
 	objectives := map[string]float64{}
 	for _, b := range monitored {
-		availability, err := strconv.ParseFloat(b.Monitor.Spec.Objectives.Availability, 64)
+		availability, err := b.Availability()
 		if err != nil {
-			return nil, fmt.Errorf("monitor %s: objectives.availability %q: %w", b.Monitor.Name, b.Monitor.Spec.Objectives.Availability, err)
+			return nil, fmt.Errorf("monitor %s: %w", b.Monitor.Name, err)
 		}
 		if _, ok := objectives[b.Stage.Name]; !ok {
 			objectives[b.Stage.Name] = 1
 		}
-		objectives[b.Stage.Name] *= availability / 100
+		objectives[b.Stage.Name] *= availability
 	}
 	return objectives, nil
 }
 
+// stageDegradedRule alerts when a stage's success ratio falls below its
+// objective. Text from the map passes through templateText, as in the
+// touchpoint alerts.
 func stageDegradedRule(journeyMap *cxv1alpha1.JourneyMap, stage *cxv1alpha1.Stage, sel string, objective float64) monitoringv1.Rule {
-	name := userText(displayOr(stage.DisplayName, stage.Name))
-	impact := fmt.Sprintf("Persona %s gets through stage %q of journey %s/%s less often than promised", journeyMap.Spec.PersonaRef.Name, name, journeyMap.Namespace, journeyMap.Name)
+	name := templateText(displayOr(stage.DisplayName, stage.Name))
+	mapName := templateText(journeyMap.Name)
+	impact := fmt.Sprintf("Persona %s gets through stage \"%s\" of journey %s/%s less often than promised",
+		templateText(journeyMap.Spec.PersonaRef.Name), name, templateText(journeyMap.Namespace), mapName)
 	if stage.CustomerGoal != "" {
-		impact += "; customers here are trying to: " + userText(stage.CustomerGoal)
+		impact += "; customers here are trying to: " + templateText(stage.CustomerGoal)
 	}
 	team := journeyMap.Spec.Owner
 	if team == "" {
-		team = "unowned"
+		team = journey.UnownedTeam
 	}
 	return monitoringv1.Rule{
 		Alert: StageDegradedAlert,
 		Expr:  intstr.FromString(fmt.Sprintf("%s{%s, stage=%q} < %s", StageSuccessRecord, sel, stage.Name, formatFloat(objective))),
 		For:   ptrDuration(stageDegradedFor),
-		Labels: map[string]string{
+		Labels: templateLabels(map[string]string{
 			"namespace": journeyMap.Namespace,
 			"journey":   journeyMap.Name,
 			"stage":     stage.Name,
 			"persona":   journeyMap.Spec.PersonaRef.Name,
 			"team":      team,
 			"severity":  journey.DefaultTicketSeverity,
-		},
+		}),
 		Annotations: map[string]string{
-			"summary":         fmt.Sprintf("Stage %s of journey %s: only {{ $value | humanizePercentage }} of customers get through", name, journeyMap.Name),
+			"summary":         fmt.Sprintf("Stage %s of journey %s: only {{ $value | humanizePercentage }} of customers get through", name, mapName),
 			"description":     fmt.Sprintf("The stage's touchpoints together promise %s; %s.", formatFloat(objective*100)+"%", impact),
 			"customer_impact": impact + ".",
 		},

@@ -31,15 +31,18 @@ const (
 	windowPlaceholder         = "{{.window}}"
 	absentFor                 = "10m"
 	latencyFor                = "10m"
-	defaultLatencyPercent     = "95"
 	touchpointGroupNamePrefix = "journey-touchpoint"
 )
 
 // MonitorRuleGroups builds the recording and alerting rules of one
 // monitored touchpoint.
 func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGroup, error) {
-	b := touchpoint{binding}
-	budget, err := journey.ErrorBudget(b.Monitor)
+	metric, err := parseMetricQueries(binding.Monitor.Spec.Metric)
+	if err != nil {
+		return nil, err
+	}
+	b := touchpoint{TouchpointBinding: binding, metric: metric}
+	budget, err := b.ErrorBudget()
 	if err != nil {
 		return nil, err
 	}
@@ -52,18 +55,26 @@ func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGr
 	var rules []monitoringv1.Rule
 	for _, sli := range b.slis() {
 		for _, w := range windows.Recorded {
+			expr, err := b.errorRatioExpr(sli, w)
+			if err != nil {
+				return nil, err
+			}
 			rules = append(rules, monitoringv1.Rule{
 				Record: TouchpointErrorsRecord + w,
-				Expr:   intstr.FromString(b.errorRatioExpr(sli, w)),
+				Expr:   intstr.FromString(expr),
 				Labels: b.recordLabels(sli),
 			})
 		}
 		if alerting {
+			absent, err := b.absentRule(sli)
+			if err != nil {
+				return nil, err
+			}
 			rules = append(rules, b.burnRateRules(sli, budget, windows)...)
-			rules = append(rules, b.absentRule(sli))
+			rules = append(rules, absent)
 		}
 	}
-	if latency := b.Monitor.Spec.Objectives.Latency; latency != nil && b.Monitor.Spec.Probe != nil {
+	if latency := b.Latency(); latency != nil {
 		rules = append(rules, b.latencyRules(latency, alerting)...)
 	}
 	return []monitoringv1.RuleGroup{{
@@ -76,6 +87,8 @@ func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGr
 // touchpoint adds the rule builders to a binding.
 type touchpoint struct {
 	journey.TouchpointBinding
+	// metric are the parsed queries of the metric SLI; nil without one.
+	metric *metricQueries
 }
 
 // groupName is unique across maps and namespaces: Prometheus refuses a rule
@@ -109,28 +122,31 @@ func (b touchpoint) recordSelector(sli string) string {
 	return fmt.Sprintf(`{namespace=%q, journey=%q, touchpoint=%q, sli=%q}`, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name, sli)
 }
 
-func (b touchpoint) errorRatioExpr(sli, window string) string {
+func (b touchpoint) errorRatioExpr(sli, window string) (string, error) {
 	if sli == SLIProbe {
 		by := "sum by (namespace, journey, touchpoint)"
 		total := fmt.Sprintf("%s (rate(%s%s[%s]))", by, ProbeTotalMetric, b.probeSelector(""), window)
 		failed := fmt.Sprintf("%s (rate(%s%s[%s]))", by, ProbeTotalMetric, b.probeSelector(`result="failure"`), window)
 		// Without failures the failure series does not exist; "or 0 * total"
 		// keeps the ratio at 0 instead of dropping it.
-		return fmt.Sprintf("(%s or 0 * %s) / %s", failed, total, total)
+		return fmt.Sprintf("(%s or 0 * %s) / %s", failed, total, total), nil
 	}
-	metric := b.Monitor.Spec.Metric
-	total := fmt.Sprintf("sum(%s)", withWindow(metric.TotalQuery, window))
+	bad, err := b.metric.bad.at(window)
+	if err != nil {
+		return "", err
+	}
+	total, err := b.metric.total.at(window)
+	if err != nil {
+		return "", err
+	}
+	total = fmt.Sprintf("sum(%s)", total)
 	// A series such as code="500" or result="paid" exists only after its
 	// first event, and not at all in a fresh process: "or 0 * total" keeps
 	// the ratio defined instead of silently empty.
-	if metric.ErrorsQuery != "" {
-		return fmt.Sprintf("(sum(%s) or 0 * %s) / %s", withWindow(metric.ErrorsQuery, window), total, total)
+	if b.metric.errors {
+		return fmt.Sprintf("(sum(%s) or 0 * %s) / %s", bad, total, total), nil
 	}
-	return fmt.Sprintf("1 - ((sum(%s) or 0 * %s) / %s)", withWindow(metric.GoodQuery, window), total, total)
-}
-
-func withWindow(query, window string) string {
-	return strings.ReplaceAll(query, windowPlaceholder, window)
+	return fmt.Sprintf("1 - ((sum(%s) or 0 * %s) / %s)", bad, total, total), nil
 }
 
 func (b touchpoint) recordLabels(sli string) map[string]string {
@@ -140,6 +156,8 @@ func (b touchpoint) recordLabels(sli string) map[string]string {
 	return labels
 }
 
+// alertLabels are the labels of the touchpoint's alerts, as template
+// text: Prometheus expands alert label values like annotations.
 func (b touchpoint) alertLabels(sli, severity string) map[string]string {
 	labels := map[string]string{}
 	for k, v := range b.Monitor.Spec.Alerting.Labels {
@@ -151,7 +169,7 @@ func (b touchpoint) alertLabels(sli, severity string) map[string]string {
 	labels["team"] = b.Team()
 	labels["severity"] = severity
 	labels["sli"] = sli
-	return labels
+	return templateLabels(labels)
 }
 
 func (b touchpoint) burnRateRules(sli string, budget float64, windows journey.Windows) []monitoringv1.Rule {
@@ -195,11 +213,15 @@ func (b touchpoint) burnRateRules(sli string, budget float64, windows journey.Wi
 	return rules
 }
 
-func (b touchpoint) absentRule(sli string) monitoringv1.Rule {
+func (b touchpoint) absentRule(sli string) (monitoringv1.Rule, error) {
 	expr := fmt.Sprintf("absent(%s%s)", ProbeTotalMetric, b.probeSelector(""))
 	detail := "has no probe results: journey-probe reports no runs, so nobody would notice if customers were stuck here."
 	if sli == SLIMetric {
-		expr = fmt.Sprintf("absent(sum(%s))", withWindow(b.Monitor.Spec.Metric.TotalQuery, "5m"))
+		total, err := b.metric.total.at("5m")
+		if err != nil {
+			return monitoringv1.Rule{}, err
+		}
+		expr = fmt.Sprintf("absent(sum(%s))", total)
 		detail = "has no metrics: its own request metrics are missing, so nobody would notice if customers were stuck here."
 	}
 	return monitoringv1.Rule{
@@ -208,14 +230,13 @@ func (b touchpoint) absentRule(sli string) monitoringv1.Rule {
 		For:         ptrDuration(absentFor),
 		Labels:      b.alertLabels(sli, b.TicketSeverity()),
 		Annotations: b.annotations("is not watched: its telemetry is missing", detail),
-	}
+	}, nil
 }
 
+// latencyRules record and alert on the effective latency objective, whose
+// percent journey.TouchpointBinding.Latency has defaulted.
 func (b touchpoint) latencyRules(latency *cxv1alpha1.LatencyObjective, alerting bool) []monitoringv1.Rule {
 	percent := latency.Percent
-	if percent == "" {
-		percent = defaultLatencyPercent
-	}
 	quantile := percentToRatio(percent)
 	labels := b.recordLabels(SLIProbe)
 	labels["quantile"] = quantile
@@ -236,44 +257,67 @@ func (b touchpoint) latencyRules(latency *cxv1alpha1.LatencyObjective, alerting 
 		For:    ptrDuration(latencyFor),
 		Labels: b.alertLabels(SLIProbe, b.TicketSeverity()),
 		Annotations: b.annotations("is slow",
-			fmt.Sprintf("is slow: %s%% of runs take up to {{ $value | humanizeDuration }}, above the %s objective.", percent, latency.Threshold.Duration)),
+			fmt.Sprintf("is slow: %s%% of runs take up to {{ $value | humanizeDuration }}, above the %s objective.", templateText(percent), latency.Threshold.Duration)),
 	})
 }
 
 // annotations say what a failure means for the customer, in the map's own
 // words, so the person paged knows who is hurt and why it matters. summary
-// and detail are ours and may use Prometheus templates; text from the map is
-// escaped so that it never is read as one.
+// and detail are ours and may use Prometheus templates; every text from
+// the objects passes through templateText.
 func (b touchpoint) annotations(summary, detail string) map[string]string {
-	touchpoint := userText(displayOr(b.Touchpoint.DisplayName, b.Touchpoint.Name))
-	stage := userText(displayOr(b.Stage.DisplayName, b.Stage.Name))
-	impact := fmt.Sprintf("Persona %s is in stage %q of journey %s/%s", b.Map.Spec.PersonaRef.Name, stage, b.Monitor.Namespace, b.Map.Name)
+	touchpoint := templateText(displayOr(b.Touchpoint.DisplayName, b.Touchpoint.Name))
+	stage := templateText(displayOr(b.Stage.DisplayName, b.Stage.Name))
+	impact := fmt.Sprintf("Persona %s is in stage \"%s\" of journey %s/%s",
+		templateText(b.Map.Spec.PersonaRef.Name), stage, templateText(b.Monitor.Namespace), templateText(b.Map.Name))
 	if b.Stage.CustomerGoal != "" {
-		impact += ", trying to: " + userText(b.Stage.CustomerGoal)
+		impact += ", trying to: " + templateText(b.Stage.CustomerGoal)
 	}
 	impact += fmt.Sprintf(". Emotion here is already %+d on a -2..+2 scale", b.Stage.Emotion)
 	if len(b.Stage.PainPoints) > 0 {
-		impact += "; known pain points: " + userText(strings.Join(b.Stage.PainPoints, "; "))
+		impact += "; known pain points: " + templateText(strings.Join(b.Stage.PainPoints, "; "))
 	}
 	if b.Touchpoint.MomentOfTruth {
 		impact += ". This is a moment of truth: customers decide here whether to go on with us"
 	}
 	impact += "."
 	annotations := map[string]string{
-		"summary":         fmt.Sprintf("%s (%s, stage %s) %s", touchpoint, b.Touchpoint.Channel, stage, summary),
+		"summary":         fmt.Sprintf("%s (%s, stage %s) %s", touchpoint, templateText(string(b.Touchpoint.Channel)), stage, summary),
 		"description":     fmt.Sprintf("%s %s %s", touchpoint, detail, impact),
 		"customer_impact": impact,
 	}
 	if b.Monitor.Spec.Alerting.RunbookURL != "" {
-		annotations["runbook_url"] = b.Monitor.Spec.Alerting.RunbookURL
+		annotations["runbook_url"] = templateText(b.Monitor.Spec.Alerting.RunbookURL)
 	}
 	return annotations
 }
 
-// userText keeps text from a journey map from being read as a Prometheus
-// template.
-func userText(s string) string {
-	return strings.NewReplacer("{{", "{ {", "}}", "} }").Replace(s)
+// templateText makes text from the objects safe in a Prometheus template
+// position: an alert annotation or label value, both of which Prometheus
+// expands with text/template. Text with a "{" becomes a template action
+// printing it as a Go string literal, {{ "..." }}, which expands to exactly
+// the original characters, quotes, backslashes, newlines and "{{" included;
+// the text/template lexer reads the quoted literal to its closing quote,
+// so no "}}" inside can end the action early. Text without a "{" is kept
+// as it is, so rule files stay readable: an action only starts at "{{",
+// and such text can form none, neither alone nor joined to our own
+// templates or to other escaped text (which never start or end with a
+// lone "{"). Replacing "{{" by "{ {" would change what the alert says.
+func templateText(s string) string {
+	if !strings.Contains(s, "{") {
+		return s
+	}
+	return "{{ " + strconv.Quote(s) + " }}"
+}
+
+// templateLabels escapes the values of alert labels with templateText.
+// Recording rule labels are not expanded and keep their values as they are.
+func templateLabels(labels map[string]string) map[string]string {
+	escaped := make(map[string]string, len(labels))
+	for k, v := range labels {
+		escaped[k] = templateText(v)
+	}
+	return escaped
 }
 
 func displayOr(display, name string) string {
@@ -286,7 +330,7 @@ func displayOr(display, name string) string {
 func percentToRatio(percent string) string {
 	v, err := strconv.ParseFloat(percent, 64)
 	if err != nil {
-		return "0.95"
+		v, _ = strconv.ParseFloat(journey.DefaultLatencyPercent, 64)
 	}
 	return formatFloat(v / 100)
 }

@@ -1,0 +1,148 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+)
+
+// windowSentinel stands in for {{.window}} while a query is parsed: a valid
+// PromQL duration that nobody writes by hand (7777 days and change, in
+// whole seconds so that the parser reads it exactly), so a parsed range of
+// exactly this length is the placeholder's. The placeholder itself is not
+// PromQL, and replacing it as text would also replace it where it is no
+// range (in a label matcher's string, or as an offset) without a word.
+const windowSentinel = "7777d7h7m7s"
+
+// windowQuery is a metric SLI query parsed once, whose windowed ranges are
+// set for each window the rules record. The ranges are set on the parsed
+// expression, as Pyrra's objective replacer does, and the expression is
+// printed by the parser, so the rule holds exactly the query the user
+// wrote with its windows filled in.
+type windowQuery struct {
+	expr parser.Expr
+	// ranges are the Range fields of the matrix selectors and subqueries
+	// that use {{.window}}.
+	ranges []*time.Duration
+}
+
+// parseWindowQuery parses the query of the spec field field (e.g.
+// "spec.metric.errorsQuery"). Every range in it must be [{{.window}}],
+// except the ranges inside a subquery over [{{.window}}], which are how
+// the subquery samples (max_over_time(rate(x[5m])[{{.window}}:1m])). A
+// fixed range anywhere else would measure the same period in every
+// recorded window, from 5m to the objective's 28d, so the burn-rate tiers
+// would silently judge something else than they say; it is refused rather
+// than rewritten behind the user's back.
+func parseWindowQuery(field, query string) (windowQuery, error) {
+	sentinel, err := model.ParseDuration(windowSentinel)
+	if err != nil {
+		return windowQuery{}, fmt.Errorf("window placeholder %s: %w", windowSentinel, err)
+	}
+	expr, err := parser.NewParser(parser.Options{}).ParseExpr(strings.ReplaceAll(query, windowPlaceholder, windowSentinel))
+	if err != nil {
+		return windowQuery{}, fmt.Errorf("%s is not valid PromQL: %w", field, err)
+	}
+	q := windowQuery{expr: expr}
+	var errs []error
+	parser.Inspect(expr, func(node parser.Node, path []parser.Node) error {
+		r := rangeOf(node)
+		switch {
+		case r == nil:
+		case *r == time.Duration(sentinel):
+			q.ranges = append(q.ranges, r)
+		case insideWindowedSubquery(path, sentinel):
+		default:
+			errs = append(errs, fmt.Errorf("%s: the range of %s is fixed at %s; write [%s] so that it spans each window the rules record",
+				field, showPlaceholder(node.String()), model.Duration(*r), windowPlaceholder))
+		}
+		return nil
+	})
+	if err := errors.Join(errs...); err != nil {
+		return windowQuery{}, err
+	}
+	if len(q.ranges) == 0 {
+		return windowQuery{}, fmt.Errorf("%s has no range [%s]: the SLI must count events over the window", field, windowPlaceholder)
+	}
+	// A placeholder that is no range (an offset, or text in a matcher) is
+	// still in the printed expression after every range is set elsewhere.
+	if printed, _ := q.at("1m"); strings.Contains(printed, sentinel.String()) {
+		return windowQuery{}, fmt.Errorf("%s uses %s where it is no range: %s", field, windowPlaceholder, showPlaceholder(printed))
+	}
+	return q, nil
+}
+
+// rangeOf is the range of a matrix selector or subquery, nil for any
+// other node.
+func rangeOf(node parser.Node) *time.Duration {
+	switch n := node.(type) {
+	case *parser.MatrixSelector:
+		return &n.Range
+	case *parser.SubqueryExpr:
+		return &n.Range
+	default:
+		return nil
+	}
+}
+
+func insideWindowedSubquery(path []parser.Node, sentinel model.Duration) bool {
+	for _, node := range path {
+		if sq, ok := node.(*parser.SubqueryExpr); ok && sq.Range == time.Duration(sentinel) {
+			return true
+		}
+	}
+	return false
+}
+
+// showPlaceholder prints an expression as the user wrote it, with the
+// placeholder in place of the sentinel.
+func showPlaceholder(expr string) string {
+	sentinel, _ := model.ParseDuration(windowSentinel)
+	return strings.ReplaceAll(expr, sentinel.String(), windowPlaceholder)
+}
+
+// at is the query over a window such as "5m".
+func (q windowQuery) at(window string) (string, error) {
+	d, err := model.ParseDuration(window)
+	if err != nil {
+		return "", fmt.Errorf("window %q: %w", window, err)
+	}
+	for _, r := range q.ranges {
+		*r = time.Duration(d)
+	}
+	return q.expr.String(), nil
+}
+
+// metricQueries are a metric SLI's queries, parsed: bad counts failed
+// events (errorsQuery), or good successful ones (goodQuery) when errors
+// is false.
+type metricQueries struct {
+	bad, total windowQuery
+	errors     bool
+}
+
+// parseMetricQueries parses the queries of a metric SLI; nil for a
+// monitor without one. The error names every spec field at fault.
+func parseMetricQueries(metric *cxv1alpha1.MetricSLI) (*metricQueries, error) {
+	if metric == nil {
+		return nil, nil
+	}
+	q := &metricQueries{errors: metric.ErrorsQuery != ""}
+	field, query := "spec.metric.goodQuery", metric.GoodQuery
+	if q.errors {
+		field, query = "spec.metric.errorsQuery", metric.ErrorsQuery
+	}
+	var badErr, totalErr error
+	q.bad, badErr = parseWindowQuery(field, query)
+	q.total, totalErr = parseWindowQuery("spec.metric.totalQuery", metric.TotalQuery)
+	if err := errors.Join(badErr, totalErr); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
