@@ -73,7 +73,9 @@ type TouchpointMonitorSpec struct {
 //	  20 headers 800, 10 bodyContains 100, 10 json 250,
 //	  10 expectedStatus 100, 10 captures 350, request 150   17500 (x10)
 //	id, labels (5 x 253), interval, timeout                 2000
-//	total                                                  52136 bytes < 64 KiB
+//	total, estimated                                       52136 bytes < 64 KiB
+//
+// TestLargestProbeFitsInBudget renders such a flow: 56526 bytes.
 //
 // YAML may escape control characters of a body (tab, newline and the like
 // print as two to four bytes); 1024 of them would still fit.
