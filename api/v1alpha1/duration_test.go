@@ -140,7 +140,8 @@ func TestDurationFieldsCarryThePattern(t *testing.T) {
 //     admitted value can always be decoded and converted by duration();
 //   - complete: time.ParseDuration parses it to a value within ±24h ⇒ the
 //     pattern admits it; 24h is above every field's maximum, so no value a
-//     field's range admits is refused as malformed;
+//     field's range admits is refused as malformed, nor what a typed
+//     client writes back (d.String());
 //   - per field: the schema (maxLength, pattern, range rule) admits it ⇔
 //     time.ParseDuration parses it to a value within the field's range.
 func TestDurationPatternMatchesParseDuration(t *testing.T) {
@@ -166,6 +167,11 @@ func TestDurationPatternMatchesParseDuration(t *testing.T) {
 		}
 		if parsed && !matched {
 			parsedButTooBig++
+		}
+		// A typed client writes the value back as d.String(), e.g.
+		// "1h30m0s" or "250µs"; that must be admitted too.
+		if parsed && d.Abs() <= 24*time.Hour && (utf8.RuneCountInString(d.String()) > durationMaxLength || !re.MatchString(d.String())) {
+			t.Errorf("round trip: %q decodes to %s, which the schema would refuse when written back", s, d)
 		}
 		for _, f := range durationFields {
 			schema := matched && f.inRange(d)
