@@ -115,15 +115,21 @@ type Demographics struct {
 // ExperienceExpectations are the service levels a persona tolerates.
 type ExperienceExpectations struct {
 	// maxLatency is the response time after which this persona gives up,
-	// e.g. "2s".
+	// as a duration such as "2s" or "800ms" (units ns, us, ms, s, m, h);
+	// greater than 0s and at most 5m, like a monitor's latency threshold.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-+]?(0|((0*[0-9]{1,17}([.][0-9]*)?|[.][0-9]+)ns|(0*[0-9]{1,14}([.][0-9]*)?|[.][0-9]+)(us|µs|μs)|(0*[0-9]{1,11}([.][0-9]*)?|[.][0-9]+)ms|(0*[0-9]{1,8}([.][0-9]*)?|[.][0-9]+)s|(0*[0-9]{1,6}([.][0-9]*)?|[.][0-9]+)m|(0*[0-9]{1,5}([.][0-9]*)?|[.][0-9]+)h)+)$')",message="maxLatency must be a duration such as 2s or 800ms (units ns, us, ms, s, m, h)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[-+]?(0|((0*[0-9]{1,17}([.][0-9]*)?|[.][0-9]+)ns|(0*[0-9]{1,14}([.][0-9]*)?|[.][0-9]+)(us|µs|μs)|(0*[0-9]{1,11}([.][0-9]*)?|[.][0-9]+)ms|(0*[0-9]{1,8}([.][0-9]*)?|[.][0-9]+)s|(0*[0-9]{1,6}([.][0-9]*)?|[.][0-9]+)m|(0*[0-9]{1,5}([.][0-9]*)?|[.][0-9]+)h)+)$') || (duration(self) > duration('0s') && duration(self) <= duration('5m'))",message="maxLatency must be greater than 0s and at most 5m"
 	MaxLatency *metav1.Duration `json:"maxLatency,omitempty"`
 
 	// availabilityPercent is the share of attempts that must succeed for
-	// this persona to stay, e.g. "99.5"; strictly between 0 and 100.
+	// this persona to stay, e.g. "99.5"; strictly between 0 and 100, with at
+	// most 4 decimals.
 	// +optional
-	// +kubebuilder:validation:Pattern=`^[0-9]{1,2}(\.[0-9]{1,4})?$`
-	// +kubebuilder:validation:XValidation:rule="double(self) > 0.0",message="availabilityPercent must be greater than 0"
+	// +kubebuilder:validation:MaxLength=7
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{1,2}([.][0-9]{1,4})?$') && double(self) > 0.0",message="availabilityPercent must be a percentage strictly between 0 and 100 with at most 4 decimals, e.g. \"99.5\""
 	AvailabilityPercent string `json:"availabilityPercent,omitempty"`
 }
 

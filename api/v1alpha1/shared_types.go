@@ -45,15 +45,18 @@ type LocalObjectReference struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="name must be an object name: lowercase letters, digits, '-' and '.', e.g. checkout-journey"
 	Name string `json:"name"`
 }
 
 // SecretKeySelector selects one key of a Secret in the same namespace.
 type SecretKeySelector struct {
 	// name of the Secret, in the same namespace as the TouchpointMonitor.
+	// The collector mounts it in a directory of this name.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="name must be a Secret name: lowercase letters, digits, '-' and '.', e.g. checkout-credentials"
 	Name string `json:"name"`
 
 	// key within the Secret's data.
@@ -61,5 +64,6 @@ type SecretKeySelector struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self != '.' && !self.startsWith('..')",message="key must be a Secret data key, not '.' or starting with '..'"
 	Key string `json:"key"`
 }

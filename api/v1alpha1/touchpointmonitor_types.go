@@ -44,22 +44,63 @@ type TouchpointMonitorSpec struct {
 
 // ProbeSpec is a synthetic check. Exactly one of http, tcp, dns and flow is
 // set.
+//
+// Durations (interval, timeout, and objectives.latency.threshold and a
+// Persona's expectations.maxLatency) are Go durations, decoded by
+// time.ParseDuration: a number and a unit, repeated, e.g. "30s", "1m30s",
+// "1.5s", "800ms"; units ns, us (or µs), ms, s, m and h; no d, w or y. Each
+// duration field checks its text against one pattern, the same in every
+// field, that admits exactly what time.ParseDuration parses, except numbers
+// so large that they could overflow (more than 17 significant digits of ns,
+// 14 of us, 11 of ms, 8 of s, 6 of m or 5 of h: far above any field's
+// maximum). Rules that compare durations first check that pattern and the
+// field's own range, so that a malformed value is reported once, by its
+// field, and never as a CEL type conversion error. A value the manager could
+// not decode would stop its informer for the whole kind.
+//
+// Size: the collector ConfigMap of a JourneyMap holds the probes of all its
+// monitors and must stay under 1 MiB, so one probe is bounded to at most
+// 64 KiB of probe configuration. The free text of an http probe's request,
+// or of all steps of a flow together (urls, header names and values or
+// Secret references, bodies, bodyContains, bodyRegex, json paths and
+// values, step names, capture names and expressions), is limited to 24576
+// bytes of UTF-8 by the rules on http and flow. What that does not count
+// is bounded per field; worst case, for a flow of 10 steps:
+//
+//	free text                                              24576
+//	per step: method 7, 10 expectedStatus 40, tls 759      8060 (x10)
+//	YAML keys and the 28-byte Secret file prefix per item:
+//	  20 headers 800, 10 bodyContains 100, 10 json 250,
+//	  10 expectedStatus 100, 10 captures 350, request 150   17500 (x10)
+//	id, labels (5 x 253), interval, timeout                 2000
+//	total, estimated                                       52136 bytes < 64 KiB
+//
+// TestLargestProbeFitsInBudget renders such a flow: 56526 bytes.
+//
+// YAML may escape control characters of a body (tab, newline and the like
+// print as two to four bytes); 1024 of them would still fit.
+//
 // +kubebuilder:validation:XValidation:rule="[has(self.http), has(self.tcp), has(self.dns), has(self.flow)].filter(k, k).size() == 1",message="a probe sets exactly one of http, tcp, dns or flow"
-// +kubebuilder:validation:XValidation:rule="duration(self.timeout) <= duration(self.interval)",message="probe timeout must not be longer than its interval"
+// +kubebuilder:validation:XValidation:rule="!has(self.interval) || !has(self.timeout) || !self.interval.matches('^[-+]?(0|((0*[0-9]{1,17}([.][0-9]*)?|[.][0-9]+)ns|(0*[0-9]{1,14}([.][0-9]*)?|[.][0-9]+)(us|µs|μs)|(0*[0-9]{1,11}([.][0-9]*)?|[.][0-9]+)ms|(0*[0-9]{1,8}([.][0-9]*)?|[.][0-9]+)s|(0*[0-9]{1,6}([.][0-9]*)?|[.][0-9]+)m|(0*[0-9]{1,5}([.][0-9]*)?|[.][0-9]+)h)+)$') || !self.timeout.matches('^[-+]?(0|((0*[0-9]{1,17}([.][0-9]*)?|[.][0-9]+)ns|(0*[0-9]{1,14}([.][0-9]*)?|[.][0-9]+)(us|µs|μs)|(0*[0-9]{1,11}([.][0-9]*)?|[.][0-9]+)ms|(0*[0-9]{1,8}([.][0-9]*)?|[.][0-9]+)s|(0*[0-9]{1,6}([.][0-9]*)?|[.][0-9]+)m|(0*[0-9]{1,5}([.][0-9]*)?|[.][0-9]+)h)+)$') || duration(self.interval) < duration('5s') || duration(self.interval) > duration('1h') || duration(self.timeout) <= duration('0s') || duration(self.timeout) > duration('5m') || duration(self.timeout) <= duration(self.interval)",message="timeout must not be longer than interval: a run must end before the next one starts",fieldPath=".timeout"
 type ProbeSpec struct {
-	// interval between two runs of the probe, e.g. "30s"; 5s to 1h.
+	// interval between two runs of the probe, as a duration such as "30s"
+	// or "1m"; 5s to 1h.
 	// +optional
 	// +kubebuilder:default="30s"
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5s') && duration(self) <= duration('1h')",message="probe interval must be between 5s and 1h"
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-+]?(0|((0*[0-9]{1,17}([.][0-9]*)?|[.][0-9]+)ns|(0*[0-9]{1,14}([.][0-9]*)?|[.][0-9]+)(us|µs|μs)|(0*[0-9]{1,11}([.][0-9]*)?|[.][0-9]+)ms|(0*[0-9]{1,8}([.][0-9]*)?|[.][0-9]+)s|(0*[0-9]{1,6}([.][0-9]*)?|[.][0-9]+)m|(0*[0-9]{1,5}([.][0-9]*)?|[.][0-9]+)h)+)$')",message="interval must be a duration such as 30s or 1m (units ns, us, ms, s, m, h)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[-+]?(0|((0*[0-9]{1,17}([.][0-9]*)?|[.][0-9]+)ns|(0*[0-9]{1,14}([.][0-9]*)?|[.][0-9]+)(us|µs|μs)|(0*[0-9]{1,11}([.][0-9]*)?|[.][0-9]+)ms|(0*[0-9]{1,8}([.][0-9]*)?|[.][0-9]+)s|(0*[0-9]{1,6}([.][0-9]*)?|[.][0-9]+)m|(0*[0-9]{1,5}([.][0-9]*)?|[.][0-9]+)h)+)$') || (duration(self) >= duration('5s') && duration(self) <= duration('1h'))",message="interval must be at least 5s and at most 1h"
 	Interval *metav1.Duration `json:"interval,omitempty"`
 
-	// timeout after which a run counts as failed, e.g. "10s"; at most the
-	// interval.
+	// timeout after which a run counts as failed, as a duration such as
+	// "10s"; greater than 0s, at most 5m and at most the interval.
 	// +optional
 	// +kubebuilder:default="10s"
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('5m')",message="probe timeout must be greater than 0s and at most 5m"
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-+]?(0|((0*[0-9]{1,17}([.][0-9]*)?|[.][0-9]+)ns|(0*[0-9]{1,14}([.][0-9]*)?|[.][0-9]+)(us|µs|μs)|(0*[0-9]{1,11}([.][0-9]*)?|[.][0-9]+)ms|(0*[0-9]{1,8}([.][0-9]*)?|[.][0-9]+)s|(0*[0-9]{1,6}([.][0-9]*)?|[.][0-9]+)m|(0*[0-9]{1,5}([.][0-9]*)?|[.][0-9]+)h)+)$')",message="timeout must be a duration such as 10s or 500ms (units ns, us, ms, s, m, h)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[-+]?(0|((0*[0-9]{1,17}([.][0-9]*)?|[.][0-9]+)ns|(0*[0-9]{1,14}([.][0-9]*)?|[.][0-9]+)(us|µs|μs)|(0*[0-9]{1,11}([.][0-9]*)?|[.][0-9]+)ms|(0*[0-9]{1,8}([.][0-9]*)?|[.][0-9]+)s|(0*[0-9]{1,6}([.][0-9]*)?|[.][0-9]+)m|(0*[0-9]{1,5}([.][0-9]*)?|[.][0-9]+)h)+)$') || (duration(self) > duration('0s') && duration(self) <= duration('5m'))",message="timeout must be greater than 0s and at most 5m"
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 
 	// http checks one HTTP(S) request.
@@ -85,6 +126,7 @@ type ProbeSpec struct {
 type HTTPMethod string
 
 // HTTPProbe checks one HTTP(S) request.
+// +kubebuilder:validation:XValidation:rule="(bytes(self.url).size() + (has(self.body) ? bytes(self.body).size() : 0) + (has(self.headers) ? self.headers.map(h, bytes(h.name).size() + (has(h.value) ? bytes(h.value).size() : 0) + (has(h.valueFrom) ? bytes(h.valueFrom.secretKeyRef.name).size() + bytes(h.valueFrom.secretKeyRef.key).size() : 0)).sum() : 0) + (has(self.bodyContains) ? self.bodyContains.map(b, bytes(b).size()).sum() : 0) + (has(self.bodyRegex) ? bytes(self.bodyRegex).size() : 0) + (has(self.json) ? self.json.map(j, bytes(j.path).size() + (has(j.equals) ? bytes(j.equals).size() : 0)).sum() : 0)) <= 24576",message="http is too large: its url, headers, body, bodyContains, bodyRegex and json together must stay within 24576 bytes (the collector ConfigMap holds every probe of the map); shorten them"
 type HTTPProbe struct {
 	HTTPRequest `json:",inline"`
 }
@@ -98,6 +140,7 @@ type HTTPRequest struct {
 	// +required
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.matches('^https?://[^/?#\\\\s]+([/?#][^\\\\s]*)?$')",message="url must be an absolute http:// or https:// URL with a host"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^https?://[^/?#\\\\s]+([/?#][^\\\\s]*)?$') || (self.contains('${') ? self.matches('^https?://[^/?#:@]') : (isURL(self) && url(self).getHostname() != ''))",message="url must name a host, e.g. https://shop.example.com:8443/path, and be a valid URL (percent-encode special characters)"
 	URL string `json:"url"`
 
 	// method of the request; GET by default.
@@ -165,9 +208,10 @@ type HTTPHeader struct {
 	// +kubebuilder:validation:Pattern=`^[!#$%&'*+.^_|~0-9A-Za-z-]+$`
 	Name string `json:"name"`
 
-	// value of the header, in plain text. Not for credentials.
+	// value of the header, in plain text, on one line. Not for credentials.
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x08\\\\x0a-\\\\x1f\\\\x7f]')",message="header value must not contain a line break (CR or LF) or another control character; a tab is allowed"
 	Value *string `json:"value,omitempty"`
 
 	// valueFrom reads the value from a Secret in the monitor's namespace.
@@ -189,7 +233,7 @@ type JSONAssertion struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
-	// +kubebuilder:validation:Pattern=`^[A-Za-z_][-A-Za-z0-9_]*(\[[0-9]+\])*(\.[A-Za-z_][-A-Za-z0-9_]*(\[[0-9]+\])*)*$`
+	// +kubebuilder:validation:Pattern=`^[A-Za-z_][-A-Za-z0-9_]*(\[[0-9]{1,9}\])*(\.[A-Za-z_][-A-Za-z0-9_]*(\[[0-9]{1,9}\])*)*$`
 	Path string `json:"path"`
 
 	// equals is the expected value, compared with the field printed as
@@ -232,12 +276,14 @@ type TCPProbe struct {
 type DNSRecordType string
 
 // DNSProbe checks that a name resolves.
+// +kubebuilder:validation:XValidation:rule="!has(self.expect) || !((has(self.recordType) ? self.recordType : 'A') in ['A', 'AAAA']) || self.expect.all(e, isIP(e) && ip(e).family() == ((has(self.recordType) ? self.recordType : 'A') == 'A' ? 4 : 6))",message="expect must list IPv4 addresses for recordType A and IPv6 addresses for AAAA, e.g. 203.0.113.10 or 2001:db8::10",fieldPath=".expect"
 type DNSProbe struct {
 	// name to resolve, e.g. "app.example.com".
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^([A-Za-z0-9_]([-A-Za-z0-9_]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?\.?$`
+	// +kubebuilder:validation:XValidation:rule="self.split('.').all(l, l.size() <= 63)",message="name must be a DNS name whose labels (the parts between dots) are at most 63 characters"
 	Name string `json:"name"`
 
 	// recordType to ask for; A by default.
@@ -249,7 +295,7 @@ type DNSProbe struct {
 	// resolver when unset.
 	// +optional
 	// +kubebuilder:validation:MaxLength=261
-	// +kubebuilder:validation:Pattern=`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?):[0-9]{1,5}$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(\\\\[[0-9a-fA-F:.]+\\\\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?):[0-9]{1,5}$') && int(self.substring(self.lastIndexOf(':') + 1)) >= 1 && int(self.substring(self.lastIndexOf(':') + 1)) <= 65535",message="server must be host:port with a port from 1 to 65535, e.g. 10.0.0.10:53"
 	Server string `json:"server,omitempty"`
 
 	// expect lists records that must be in the answer, e.g. "203.0.113.10".
@@ -263,6 +309,8 @@ type DNSProbe struct {
 // FlowProbe walks several HTTP requests in order. It fails at the first step
 // that fails, and names that step.
 // +kubebuilder:validation:XValidation:rule="self.steps.all(s, self.steps.exists_one(o, o.name == s.name))",message="flow step names must be unique"
+// +kubebuilder:validation:XValidation:rule="self.steps.all(s, !has(s.capture) || s.capture.all(c, self.steps.filter(o, has(o.capture) && o.capture.exists(d, d.name == c.name)).size() == 1))",message="a capture name may be taken by one step only; later steps read it as ${name}"
+// +kubebuilder:validation:XValidation:rule="self.steps.map(s, bytes(s.name).size() + (bytes(s.url).size() + (has(s.body) ? bytes(s.body).size() : 0) + (has(s.headers) ? s.headers.map(h, bytes(h.name).size() + (has(h.value) ? bytes(h.value).size() : 0) + (has(h.valueFrom) ? bytes(h.valueFrom.secretKeyRef.name).size() + bytes(h.valueFrom.secretKeyRef.key).size() : 0)).sum() : 0) + (has(s.bodyContains) ? s.bodyContains.map(b, bytes(b).size()).sum() : 0) + (has(s.bodyRegex) ? bytes(s.bodyRegex).size() : 0) + (has(s.json) ? s.json.map(j, bytes(j.path).size() + (has(j.equals) ? bytes(j.equals).size() : 0)).sum() : 0)) + (has(s.capture) ? s.capture.map(c, bytes(c.name).size() + bytes(c.expression).size()).sum() : 0)).sum() <= 24576",message="flow is too large: the urls, headers, bodies, assertions and captures of all its steps together must stay within 24576 bytes (the collector ConfigMap holds every probe of the map); shorten them or split the flow"
 type FlowProbe struct {
 	// steps are the requests, in order.
 	// +required
@@ -287,6 +335,7 @@ type FlowStep struct {
 	// which insert them as ${name}.
 	// +optional
 	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:XValidation:rule="self.all(c, self.exists_one(o, o.name == c.name))",message="capture names must be unique within a step"
 	// +listType=atomic
 	Capture []Capture `json:"capture,omitempty"`
 }
@@ -306,6 +355,8 @@ const (
 )
 
 // Capture takes one value from a response.
+// +kubebuilder:validation:XValidation:rule="self.from != 'Header' || self.expression.matches('^[!#$%&\\\\x27*+.^_|~0-9A-Za-z-]+$')",message="expression of a Header capture must be a header name, e.g. Location"
+// +kubebuilder:validation:XValidation:rule="self.from != 'JSONPath' || self.expression.matches('^([$][.]?)?[A-Za-z_][-A-Za-z0-9_]*(\\\\[[0-9]{1,9}\\\\])*([.][A-Za-z_][-A-Za-z0-9_]*(\\\\[[0-9]{1,9}\\\\])*)*$')",message="expression of a JSONPath capture must be a path such as data.token or items[0].id"
 type Capture struct {
 	// name under which later steps insert the value, as ${name}.
 	// +required
@@ -377,10 +428,13 @@ type Objectives struct {
 
 // LatencyObjective says how fast a touchpoint must answer.
 type LatencyObjective struct {
-	// threshold is the response time, e.g. "800ms".
+	// threshold is the response time, as a duration such as "800ms" or
+	// "1.5s"; greater than 0s and at most 5m, the longest probe timeout.
 	// +required
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="latency threshold must be greater than 0s"
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-+]?(0|((0*[0-9]{1,17}([.][0-9]*)?|[.][0-9]+)ns|(0*[0-9]{1,14}([.][0-9]*)?|[.][0-9]+)(us|µs|μs)|(0*[0-9]{1,11}([.][0-9]*)?|[.][0-9]+)ms|(0*[0-9]{1,8}([.][0-9]*)?|[.][0-9]+)s|(0*[0-9]{1,6}([.][0-9]*)?|[.][0-9]+)m|(0*[0-9]{1,5}([.][0-9]*)?|[.][0-9]+)h)+)$')",message="threshold must be a duration such as 800ms or 2s (units ns, us, ms, s, m, h)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[-+]?(0|((0*[0-9]{1,17}([.][0-9]*)?|[.][0-9]+)ns|(0*[0-9]{1,14}([.][0-9]*)?|[.][0-9]+)(us|µs|μs)|(0*[0-9]{1,11}([.][0-9]*)?|[.][0-9]+)ms|(0*[0-9]{1,8}([.][0-9]*)?|[.][0-9]+)s|(0*[0-9]{1,6}([.][0-9]*)?|[.][0-9]+)m|(0*[0-9]{1,5}([.][0-9]*)?|[.][0-9]+)h)+)$') || (duration(self) > duration('0s') && duration(self) <= duration('5m'))",message="threshold must be greater than 0s and at most 5m"
 	Threshold metav1.Duration `json:"threshold"`
 
 	// percent of probe runs that must answer within the threshold, e.g.
@@ -422,6 +476,7 @@ type Alerting struct {
 	// +kubebuilder:validation:MaxProperties=10
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-zA-Z_][a-zA-Z0-9_]*$'))",message="alert label names must match [a-zA-Z_][a-zA-Z0-9_]*"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k in ['namespace', 'journey', 'stage', 'touchpoint', 'persona', 'team', 'severity', 'sli', 'alertname']))",message="alert labels cannot override namespace, journey, stage, touchpoint, persona, team, severity, sli or alertname"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 128 && self[k].size() <= 256)",message="alert label names must be at most 128 and values at most 256 characters"
 	Labels map[string]string `json:"labels,omitempty"`
 
 	// runbookURL is linked from every alert of this touchpoint.
