@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
 )
 
@@ -83,12 +84,12 @@ func TestLargestProbeFitsInBudget(t *testing.T) {
 	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(monitor), typed); err != nil {
 		t.Fatal(err)
 	}
-	journey := &cxv1alpha1.JourneyMap{}
-	journey.Name = long('j', 253)
-	journey.Spec.PersonaRef.Name = long('p', 253)
-	journey.Spec.Stages = []cxv1alpha1.Stage{{Name: long('g', 63), Touchpoints: []cxv1alpha1.Touchpoint{{Name: long('t', 63)}}}}
-	binding := render.TouchpointBinding{Monitor: typed, Map: journey, Stage: &journey.Spec.Stages[0], Touchpoint: &journey.Spec.Stages[0].Touchpoints[0]}
-	config, err := yaml.Marshal(render.ProbeConfig(render.Collector{Map: journey, Probed: []render.TouchpointBinding{binding}}))
+	journeyMap := &cxv1alpha1.JourneyMap{}
+	journeyMap.Name = long('j', 253)
+	journeyMap.Spec.PersonaRef.Name = long('p', 253)
+	journeyMap.Spec.Stages = []cxv1alpha1.Stage{{Name: long('g', 63), Touchpoints: []cxv1alpha1.Touchpoint{{Name: long('t', 63)}}}}
+	binding := journey.TouchpointBinding{Monitor: typed, Map: journeyMap, Stage: &journeyMap.Spec.Stages[0], Touchpoint: &journeyMap.Spec.Stages[0].Touchpoints[0]}
+	config, err := yaml.Marshal(render.ProbeConfig(render.Collector{Map: journeyMap, Probed: []journey.TouchpointBinding{binding}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -405,11 +405,13 @@ type MetricSLI struct {
 // Objectives are the service levels a touchpoint must meet.
 type Objectives struct {
 	// availability is the percentage of attempts that must succeed over the
-	// window, strictly between 0 and 100, e.g. "99.5".
-	// +required
+	// window, strictly between 0 and 100, e.g. "99.5". When unset, the
+	// availabilityPercent the map's persona expects applies; a monitor with
+	// neither is reported as InvalidSpec.
+	// +optional
 	// +kubebuilder:validation:MaxLength=10
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{1,2}(\\\\.[0-9]{1,5})?$') && double(self) > 0.0",message="availability must be a percentage strictly between 0 and 100, e.g. \"99.5\""
-	Availability string `json:"availability"`
+	Availability string `json:"availability,omitempty"`
 
 	// latency is the response time objective, measured by the probe.
 	// +optional

@@ -2,7 +2,11 @@ package controller
 
 import (
 	"context"
+	"fmt"
+
 	"sort"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -45,7 +49,7 @@ func monitorOwners(monitors []cxv1alpha1.TouchpointMonitor) map[string]string {
 // activeBindings are the monitors of a map that the map's collector and
 // roll-up use: bound to a touchpoint of the map, in charge of it, and
 // valid. One bad monitor is left out without holding up the others.
-func activeBindings(journeyMap *cxv1alpha1.JourneyMap, monitors []cxv1alpha1.TouchpointMonitor, valid *validity) []journey.TouchpointBinding {
+func activeBindings(journeyMap *cxv1alpha1.JourneyMap, persona *cxv1alpha1.Persona, monitors []cxv1alpha1.TouchpointMonitor, valid *validity) []journey.TouchpointBinding {
 	owners := monitorOwners(monitors)
 	var bindings []journey.TouchpointBinding
 	for i := range monitors {
@@ -54,7 +58,11 @@ func activeBindings(journeyMap *cxv1alpha1.JourneyMap, monitors []cxv1alpha1.Tou
 			continue
 		}
 		b, ok := journey.Resolve(m, journeyMap)
-		if !ok || valid.validate(b) != nil {
+		if !ok {
+			continue
+		}
+		b.Persona = persona
+		if valid.validate(b) != nil {
 			continue
 		}
 		bindings = append(bindings, b)
@@ -69,4 +77,18 @@ func activeBindings(journeyMap *cxv1alpha1.JourneyMap, monitors []cxv1alpha1.Tou
 var existenceChanged = predicate.Funcs{
 	UpdateFunc:  func(event.UpdateEvent) bool { return false },
 	GenericFunc: func(event.GenericEvent) bool { return false },
+}
+
+// personaOf reads a map's persona; nil, without an error, while it does not
+// exist.
+func personaOf(ctx context.Context, r client.Reader, journeyMap *cxv1alpha1.JourneyMap) (*cxv1alpha1.Persona, error) {
+	persona := &cxv1alpha1.Persona{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: journeyMap.Namespace, Name: journeyMap.Spec.PersonaRef.Name}, persona)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading persona %s: %w", journeyMap.Spec.PersonaRef.Name, err)
+	}
+	return persona, nil
 }

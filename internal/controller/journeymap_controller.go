@@ -8,7 +8,6 @@ import (
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -49,7 +48,9 @@ type JourneyMapReconciler struct {
 
 // mapScope is what one reconcile of a map has observed so far.
 type mapScope struct {
-	journey      *cxv1alpha1.JourneyMap
+	journey *cxv1alpha1.JourneyMap
+	// persona is nil while it does not exist or could not be read.
+	persona      *cxv1alpha1.Persona
 	monitors     []cxv1alpha1.TouchpointMonitor
 	bindings     []journey.TouchpointBinding
 	requeueAfter time.Duration
@@ -124,15 +125,15 @@ func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 }
 
 func (r *JourneyMapReconciler) resolvePersona(ctx context.Context, s *mapScope) error {
-	persona := &cxv1alpha1.Persona{}
-	err := r.Get(ctx, types.NamespacedName{Namespace: s.journey.Namespace, Name: s.journey.Spec.PersonaRef.Name}, persona)
+	persona, err := personaOf(ctx, r.Client, s.journey)
 	switch {
-	case apierrors.IsNotFound(err):
-		setPersonaMissing(s.journey)
-		return nil
 	case err != nil:
 		return err
+	case persona == nil:
+		setPersonaMissing(s.journey)
+		return nil
 	}
+	s.persona = persona
 	setPersonaResolved(s.journey, persona)
 	return nil
 }
@@ -143,7 +144,7 @@ func (r *JourneyMapReconciler) gatherMonitors(ctx context.Context, s *mapScope) 
 		return err
 	}
 	s.monitors = monitors
-	s.bindings = activeBindings(s.journey, monitors, r.Validity)
+	s.bindings = activeBindings(s.journey, s.persona, monitors, r.Validity)
 	setCoverage(s.journey, s.bindings)
 	return nil
 }

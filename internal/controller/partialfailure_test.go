@@ -12,6 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/render"
 )
@@ -233,4 +235,55 @@ func collectorProbes(t *testing.T, c client.Client, ns, journey string) (string,
 		return "", err
 	}
 	return fmt.Sprint(cm.Data), nil
+}
+
+// TestPersonaExpectationsStandInForObjectives: a monitor without an
+// availability objective is judged by its persona's expectation, and one
+// with neither says which fields to set.
+func TestPersonaExpectationsStandInForObjectives(t *testing.T) {
+	c := env.Client
+	ns := newNamespace(t, c)
+	create(t, c, ns, strings.NewReplacer(
+		`spec: {displayName: "Paige, startup CMO"}`, `spec: {displayName: "Paige, startup CMO", expectations: {availabilityPercent: "99", maxLatency: 2s}}`,
+		`  objectives: {availability: "99.5"}`, `  objectives: {}`,
+		`        - name: Authorization
+          valueFrom:
+            secretKeyRef: {name: crm-token, key: authorization}`, `        - name: Accept
+          value: application/json`,
+	).Replace(tokenJourney))
+	eventually(t, convergeTimeout, func() error { return monitorReady(t, c, ns, "pricing-page") })
+	eventually(t, convergeTimeout, func() error {
+		rules := &monitoringv1.PrometheusRule{}
+		if _, err := get(t, c, ns, render.MonitorRulesName("pricing-page"), rules); err != nil {
+			return err
+		}
+		text := fmt.Sprint(rules.Spec.Groups)
+		// 14.4 × a 1% budget, and the persona's 2s as the latency threshold.
+		if !strings.Contains(text, "0.144") || !strings.Contains(text, "> 2") {
+			return fmt.Errorf("rules do not use the persona's expectations:\n%s", text)
+		}
+		return nil
+	})
+
+	persona := &cxv1alpha1.Persona{}
+	if _, err := get(t, c, ns, "startup-cmo", persona); err != nil {
+		t.Fatal(err)
+	}
+	persona.Spec.Expectations = nil
+	if err := c.Update(context.Background(), persona); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, convergeTimeout, func() error {
+		m, err := get(t, c, ns, "pricing-page", &cxv1alpha1.TouchpointMonitor{})
+		if err != nil {
+			return err
+		}
+		if err := conditionIs(m.Status.Conditions, cxv1alpha1.StalledCondition, "True", cxv1alpha1.InvalidSpecReason); err != nil {
+			return err
+		}
+		if msg := findMessage(m.Status.Conditions, cxv1alpha1.StalledCondition); !strings.Contains(msg, "spec.objectives.availability") || !strings.Contains(msg, "availabilityPercent") {
+			return fmt.Errorf("message %q does not name the fields to set", msg)
+		}
+		return nil
+	})
 }

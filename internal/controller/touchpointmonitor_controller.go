@@ -139,6 +139,9 @@ func (r *TouchpointMonitorReconciler) resolveTouchpoint(ctx context.Context, s *
 			fmt.Sprintf("touchpoint %q of JourneyMap %q is already monitored by %q; delete one of the two monitors", obj.Spec.Touchpoint, journeyMap.Name, owner))
 		return false, r.removeRules(ctx, obj)
 	}
+	if binding.Persona, err = personaOf(ctx, r.Client, journeyMap); err != nil {
+		return false, err
+	}
 	s.binding = binding
 	setTouchpointResolved(obj, binding.Stage.Name)
 	return true, nil
@@ -218,18 +221,19 @@ func (r *TouchpointMonitorReconciler) evaluateHealth(ctx context.Context, s *mon
 		return true, nil
 	}
 	s.requeueAfter = sooner(s.requeueAfter, wait.Jitter(r.HealthInterval, 0.1))
-	budget, err := journey.ErrorBudget(s.monitor)
+	budget, err := s.binding.ErrorBudget()
 	if err != nil {
 		return false, err
 	}
 	spec := s.monitor.Spec
+	latency := s.binding.Latency()
 	query := health.TouchpointQuery{
 		Namespace:       s.monitor.Namespace,
 		Journey:         s.binding.Map.Name,
 		Touchpoint:      s.binding.Touchpoint.Name,
 		ObjectiveWindow: journey.ObjectiveWindow(s.monitor),
 		Probe:           spec.Probe != nil,
-		Latency:         spec.Probe != nil && spec.Objectives.Latency != nil,
+		Latency:         spec.Probe != nil && latency != nil,
 	}
 	obs, err := r.Health.Observe(ctx, query)
 	if err != nil {
@@ -238,8 +242,8 @@ func (r *TouchpointMonitorReconciler) evaluateHealth(ctx context.Context, s *mon
 		return true, nil
 	}
 	objective := health.Objective{Budget: budget, PageSeverity: s.binding.PageSeverity()}
-	if spec.Objectives.Latency != nil {
-		objective.LatencyThreshold = spec.Objectives.Latency.Threshold.Duration
+	if latency != nil {
+		objective.LatencyThreshold = latency.Threshold.Duration
 	}
 	setVerdict(s.monitor, health.Judge(obs, objective), obs.Alerts)
 	return true, nil
@@ -274,6 +278,9 @@ func (r *TouchpointMonitorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&cxv1alpha1.TouchpointMonitor{},
 			handler.EnqueueRequestsFromMapFunc(r.siblings),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&cxv1alpha1.Persona{},
+			handler.EnqueueRequestsFromMapFunc(r.monitorsOfPersona),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&corev1.Secret{},
 			handler.EnqueueRequestsFromMapFunc(secretEvents(r.Client, requestsFor)),
 			builder.OnlyMetadata, builder.WithPredicates(existenceChanged)).
@@ -292,6 +299,21 @@ func (r *TouchpointMonitorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		})
 	}
 	return nil
+}
+
+// monitorsOfPersona requeues the monitors of a persona's maps: its
+// expectations stand in for objectives they leave out.
+func (r *TouchpointMonitorReconciler) monitorsOfPersona(ctx context.Context, o client.Object) []reconcile.Request {
+	var maps cxv1alpha1.JourneyMapList
+	if err := r.List(ctx, &maps, client.InNamespace(o.GetNamespace()), client.MatchingFields{mapPersonaIndex: o.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing the journey maps of a persona", "persona", o.GetName())
+		return nil
+	}
+	var requests []reconcile.Request
+	for i := range maps.Items {
+		requests = append(requests, r.monitorsOfMap(ctx, &maps.Items[i])...)
+	}
+	return requests
 }
 
 func (r *TouchpointMonitorReconciler) monitorsOfMap(ctx context.Context, o client.Object) []reconcile.Request {

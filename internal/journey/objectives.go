@@ -135,14 +135,6 @@ func ObjectiveWindow(monitor *cxv1alpha1.TouchpointMonitor) string {
 // percent, as the API documents.
 const DefaultLatencyPercent = "95"
 
-// ErrorBudget is the share of attempts a monitor may fail, e.g. 0.005 for an
-// availability objective of "99.5", judged by the monitor's own objective
-// only. It knows no persona; prefer TouchpointBinding.ErrorBudget, which
-// falls back to the persona's expectations like the rules do.
-func ErrorBudget(monitor *cxv1alpha1.TouchpointMonitor) (float64, error) {
-	return TouchpointBinding{Monitor: monitor}.ErrorBudget()
-}
-
 // ErrorBudget is the share of attempts the touchpoint may fail, e.g. 0.005
 // for an effective availability objective of 99.5%.
 func (b TouchpointBinding) ErrorBudget() (float64, error) {
