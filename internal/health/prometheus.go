@@ -21,6 +21,8 @@ import (
 // (Prometheus, or a Thanos or Mimir query front end).
 type Source struct {
 	api promv1.API
+	// timeout bounds one observation, all its queries together.
+	timeout time.Duration
 }
 
 // SourceOptions say how to reach the query API.
@@ -32,7 +34,10 @@ type SourceOptions struct {
 	BearerTokenFile string
 	// CAFile is a PEM bundle of CAs to trust for https:// URLs.
 	CAFile string
-	// Timeout of one query; 10s when zero.
+	// Timeout bounds one observation of a touchpoint, all its queries
+	// together; 5s when zero. Health is read inside a reconcile, which
+	// holds one of the controller's workers: an unbounded wait on a slow
+	// Prometheus would hold back every spec change queued behind it.
 	Timeout time.Duration
 }
 
@@ -56,13 +61,13 @@ func NewSource(opts SourceOptions) (*Source, error) {
 	}
 	timeout := opts.Timeout
 	if timeout == 0 {
-		timeout = 10 * time.Second
+		timeout = 5 * time.Second
 	}
 	client, err := api.NewClient(api.Config{Address: opts.URL, Client: &http.Client{Transport: rt, Timeout: timeout}})
 	if err != nil {
 		return nil, fmt.Errorf("prometheus URL %q: %w", opts.URL, err)
 	}
-	return &Source{api: promv1.NewAPI(client)}, nil
+	return &Source{api: promv1.NewAPI(client), timeout: timeout}, nil
 }
 
 type bearerToken struct {
@@ -116,6 +121,8 @@ type Alert struct {
 
 // Observe queries everything the health of one touchpoint is judged by.
 func (s *Source) Observe(ctx context.Context, q TouchpointQuery) (Observation, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	sel := q.selector()
 	var obs Observation
 	scalars := []struct {
@@ -150,6 +157,8 @@ func (s *Source) Observe(ctx context.Context, q TouchpointQuery) (Observation, e
 // JourneySuccess reads the journey success ratio roll-up; nil when there is
 // no series.
 func (s *Source) JourneySuccess(ctx context.Context, namespace, journey string) (*float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	return s.scalar(ctx, fmt.Sprintf("max(journey:success:ratio_rate5m{namespace=%q, journey=%q})", namespace, journey))
 }
 
