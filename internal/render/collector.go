@@ -144,24 +144,9 @@ func secretFile(ref cxv1alpha1.SecretKeySelector) string {
 // referencedSecrets lists the Secrets the probes read, sorted.
 func referencedSecrets(c Collector) []string {
 	seen := map[string]bool{}
-	add := func(req cxv1alpha1.HTTPRequest) {
-		for _, h := range req.Headers {
-			if h.ValueFrom != nil {
-				seen[h.ValueFrom.SecretKeyRef.Name] = true
-			}
-		}
-		if req.TLS != nil && req.TLS.CASecretRef != nil {
-			seen[req.TLS.CASecretRef.Name] = true
-		}
-	}
 	for _, b := range c.Probed {
-		switch spec := b.Monitor.Spec.Probe; {
-		case spec.HTTP != nil:
-			add(spec.HTTP.HTTPRequest)
-		case spec.Flow != nil:
-			for _, step := range spec.Flow.Steps {
-				add(step.HTTPRequest)
-			}
+		for _, name := range journey.SecretNames(b.Monitor) {
+			seen[name] = true
 		}
 	}
 	names := make([]string, 0, len(seen))
