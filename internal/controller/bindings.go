@@ -20,7 +20,7 @@ import (
 func listMonitorsOf(ctx context.Context, r client.Reader, namespace, journeyMap string) ([]cxv1alpha1.TouchpointMonitor, error) {
 	var list cxv1alpha1.TouchpointMonitorList
 	if err := r.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{monitorJourneyMapIndex: journeyMap}); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listing the monitors of JourneyMap %s: %w", journeyMap, err)
 	}
 	return list.Items, nil
 }

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"time"
 
@@ -198,21 +199,21 @@ func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapSco
 func buildCollector(c render.Collector, scheme *runtime.Scheme) ([]client.Object, error) {
 	configMap, err := render.BuildCollectorConfigMap(c, scheme)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("building the collector ConfigMap: %w", err)
 	}
 	deployment, err := render.BuildCollectorDeployment(c, scheme)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("building the collector Deployment: %w", err)
 	}
 	service, err := render.BuildCollectorService(c, scheme)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("building the collector Service: %w", err)
 	}
 	children := []client.Object{configMap, deployment, service}
 	if c.ServiceMonitor {
 		serviceMonitor, err := render.BuildServiceMonitor(c, scheme)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("building the collector ServiceMonitor: %w", err)
 		}
 		children = append(children, serviceMonitor)
 	}
@@ -222,6 +223,7 @@ func buildCollector(c render.Collector, scheme *runtime.Scheme) ([]client.Object
 func (r *JourneyMapReconciler) reconcileRules(ctx context.Context, s *mapScope) error {
 	rules, err := render.JourneyRules(s.journey, s.bindings)
 	if err != nil {
+		err = fmt.Errorf("building the roll-up rules: %w", err)
 		setMapRulesFailed(s.journey, err)
 		return err
 	}

@@ -122,7 +122,7 @@ func (r *TouchpointMonitorReconciler) resolveTouchpoint(ctx context.Context, s *
 			fmt.Sprintf("JourneyMap %q does not exist in namespace %q; the monitor starts as soon as it is created", obj.Spec.JourneyMapRef.Name, obj.Namespace))
 		return false, r.removeRules(ctx, obj)
 	case err != nil:
-		return false, err
+		return false, fmt.Errorf("reading JourneyMap %s: %w", obj.Spec.JourneyMapRef.Name, err)
 	}
 	binding, ok := journey.Resolve(obj, journeyMap)
 	if !ok {
@@ -201,7 +201,7 @@ func (r *TouchpointMonitorReconciler) resolveSecrets(ctx context.Context, s *mon
 func (r *TouchpointMonitorReconciler) reconcileRules(ctx context.Context, s *monitorScope) (bool, error) {
 	rules, err := render.MonitorRules(s.binding)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("building the rules: %w", err)
 	}
 	kind, recheck, err := applyRules(ctx, r.Applier, r.Scheme(), rules, s.monitor.Status.Rules, r.PrometheusOperator.Installed())
 	s.requeueAfter = sooner(s.requeueAfter, recheck)
