@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/apply"
@@ -267,23 +268,13 @@ func TestMapReconcilerUnderFaults(t *testing.T) {
 			},
 		},
 	}
+	objects := func() []client.Object {
+		return []client.Object{faultPersona(), faultMap(), faultMonitor("pricing-page", "pricing-page"), faultMonitor("signup", "signup")}
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fault{verb: tc.verb, kind: tc.kind}
-			c := faultyClient(f, faultPersona(), faultMap(), faultMonitor("pricing-page", "pricing-page"), faultMonitor("signup", "signup"))
-			result, err := newMapReconciler(c).Reconcile(context.Background(), request("trial"))
-			if (err != nil) != tc.wantError || (err != nil && !errors.Is(err, errInjected)) {
-				t.Fatalf("Reconcile error %v, want an error: %v", err, tc.wantError)
-			}
-			if err != nil && result.RequeueAfter != 0 {
-				t.Errorf("RequeueAfter %s beside an error", result.RequeueAfter)
-			}
-			f.verb = "" // read back what was written, keeping the calls made
-			got := &cxv1alpha1.JourneyMap{}
-			if err := c.Get(context.Background(), client.ObjectKey{Namespace: faultNamespace, Name: "trial"}, got); err != nil {
-				t.Fatal(err)
-			}
-			tc.check(t, f, got)
+			runFaultCase(t, &fault{verb: tc.verb, kind: tc.kind}, tc.wantError, objects(),
+				func(c client.Client) reconcile.Reconciler { return newMapReconciler(c) }, "trial", &cxv1alpha1.JourneyMap{}, tc.check)
 		})
 	}
 }
@@ -377,23 +368,31 @@ func TestMonitorReconcilerUnderFaults(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fault{verb: tc.verb, kind: tc.kind}
-			c := faultyClient(f, faultPersona(), faultMap(), faultMonitor("pricing-page", "pricing-page"))
-			result, err := newMonitorReconciler(c).Reconcile(context.Background(), request("pricing-page"))
-			if (err != nil) != tc.wantError || (err != nil && !errors.Is(err, errInjected)) {
-				t.Fatalf("Reconcile error %v, want an error: %v", err, tc.wantError)
-			}
-			if err != nil && result.RequeueAfter != 0 {
-				t.Errorf("RequeueAfter %s beside an error", result.RequeueAfter)
-			}
-			f.verb = ""
-			got := &cxv1alpha1.TouchpointMonitor{}
-			if err := c.Get(context.Background(), client.ObjectKey{Namespace: faultNamespace, Name: "pricing-page"}, got); err != nil {
-				t.Fatal(err)
-			}
-			tc.check(t, f, got)
+			runFaultCase(t, &fault{verb: tc.verb, kind: tc.kind}, tc.wantError,
+				[]client.Object{faultPersona(), faultMap(), faultMonitor("pricing-page", "pricing-page")},
+				func(c client.Client) reconcile.Reconciler { return newMonitorReconciler(c) }, "pricing-page", &cxv1alpha1.TouchpointMonitor{}, tc.check)
 		})
 	}
+}
+
+// runFaultCase reconciles name once with f injected, checks the error and
+// the result, and hands the calls made and the object as written to check.
+func runFaultCase[T client.Object](t *testing.T, f *fault, wantError bool, objects []client.Object,
+	reconciler func(client.Client) reconcile.Reconciler, name string, obj T, check func(*testing.T, *fault, T)) {
+	t.Helper()
+	c := faultyClient(f, objects...)
+	result, err := reconciler(c).Reconcile(context.Background(), request(name))
+	if (err != nil) != wantError || (err != nil && !errors.Is(err, errInjected)) {
+		t.Fatalf("Reconcile error %v, want an error: %v", err, wantError)
+	}
+	if err != nil && result.RequeueAfter != 0 {
+		t.Errorf("RequeueAfter %s beside an error", result.RequeueAfter)
+	}
+	f.verb = "" // read back what was written, keeping the calls made
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: faultNamespace, Name: name}, obj); err != nil {
+		t.Fatal(err)
+	}
+	check(t, f, obj)
 }
 
 // A monitor whose spec turns invalid must lose its rules; while deleting

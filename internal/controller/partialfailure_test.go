@@ -133,17 +133,7 @@ func TestMissingSecretIsReportedAndResolved(t *testing.T) {
 // which updates the collector Deployment's status and annotations the way
 // it does in every cluster; none of that may cause a manager write.
 func TestDeploymentStatusUpdatesAreNotDrift(t *testing.T) {
-	stop, err := env.StartControllerManager(t.TempDir(), "deployment", "replicaset", "garbagecollector")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stop() })
-	c := env.Client
-	ns := newNamespace(t, c)
-	createSamples(t, c, ns)
-	for _, name := range []string{"marketing-automation-trial", "business-phone-system"} {
-		eventually(t, convergeTimeout, func() error { return mapReady(t, c, ns, name) })
-	}
+	c, ns := convergedSamplesWith(t, "deployment", "replicaset", "garbagecollector")
 	// kube-controller-manager has seen the Deployments once it created
 	// their ReplicaSets and wrote their status.
 	eventually(t, convergeTimeout, func() error {
@@ -182,17 +172,7 @@ func TestDeploymentStatusUpdatesAreNotDrift(t *testing.T) {
 // while kube-controller-manager empties it: children deleted before their
 // owners must not be created again and again.
 func TestTerminatingNamespaceIsLeftAlone(t *testing.T) {
-	stop, err := env.StartControllerManager(t.TempDir(), "namespace", "garbagecollector")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stop() })
-	c := env.Client
-	ns := newNamespace(t, c)
-	createSamples(t, c, ns)
-	for _, name := range []string{"marketing-automation-trial", "business-phone-system"} {
-		eventually(t, convergeTimeout, func() error { return mapReady(t, c, ns, name) })
-	}
+	c, ns := convergedSamplesWith(t, "namespace", "garbagecollector")
 	waitQuiet(t)
 	before := writes.Snapshot()
 	if err := c.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
@@ -218,6 +198,25 @@ func TestTerminatingNamespaceIsLeftAlone(t *testing.T) {
 		t.Fatalf("%d manager writes into namespace %s while it terminated, want at most one per child:\n%s",
 			attempts, ns, strings.Join(writes.Since(before), "\n"))
 	}
+}
+
+// convergedSamplesWith runs kube-controller-manager with the given
+// controllers for the test, and the samples in a new namespace until their
+// maps are Ready.
+func convergedSamplesWith(t *testing.T, controllers ...string) (client.Client, string) {
+	t.Helper()
+	stop, err := env.StartControllerManager(t.TempDir(), controllers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stop() })
+	c := env.Client
+	ns := newNamespace(t, c)
+	createSamples(t, c, ns)
+	for _, name := range []string{"marketing-automation-trial", "business-phone-system"} {
+		eventually(t, convergeTimeout, func() error { return mapReady(t, c, ns, name) })
+	}
+	return c, ns
 }
 
 func findMessage(conditions []metav1.Condition, conditionType string) string {
