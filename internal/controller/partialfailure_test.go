@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
@@ -285,4 +286,132 @@ func TestPersonaExpectationsStandInForObjectives(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestNamesThatNeedFitting: object names the apiserver accepts (dotted,
+// 253 characters) must give children it accepts too, not a write loop.
+func TestNamesThatNeedFitting(t *testing.T) {
+	c := env.Client
+	ns := newNamespace(t, c)
+	long := strings.Repeat("checkout.", 28) + "v2"
+	for _, name := range []string{"pizza.night.v2", long[:253]} {
+		create(t, c, ns, strings.NewReplacer(
+			"metadata: {name: trial}", "metadata: {name: "+name+"}",
+			"journeyMapRef: {name: trial}", "journeyMapRef: {name: "+name+"}",
+			"metadata: {name: startup-cmo}", "metadata: {name: startup-cmo-"+fmt.Sprint(len(name))+"}",
+			"personaRef: {name: startup-cmo}", "personaRef: {name: startup-cmo-"+fmt.Sprint(len(name))+"}",
+			"metadata: {name: pricing-page}", "metadata: {name: pricing-page-"+fmt.Sprint(len(name))+"}",
+			"metadata: {name: contacts-api}", "metadata: {name: contacts-api-"+fmt.Sprint(len(name))+"}",
+		).Replace(tokenJourney))
+		eventually(t, convergeTimeout, func() error {
+			if err := mapReady(t, c, ns, name); err != nil {
+				return err
+			}
+			_, err := get(t, c, ns, render.CollectorName(name), &corev1.Service{})
+			return err
+		})
+	}
+}
+
+// TestOversizedCollectorNamesTheMonitorsLeftOut: the probes of one map that
+// would not fit in one ConfigMap leave out the largest, which the map's
+// status names, and the others run.
+func TestOversizedCollectorNamesTheMonitorsLeftOut(t *testing.T) {
+	c := env.Client
+	ns := newNamespace(t, c)
+	create(t, c, ns, tokenJourney)
+	const monitors = 70
+	var manifest strings.Builder
+	for i := range monitors {
+		fmt.Fprintf(&manifest, `
+---
+apiVersion: cx.journeymap.dev/v1alpha1
+kind: TouchpointMonitor
+metadata: {name: bulk-%02d}
+spec:
+  journeyMapRef: {name: trial}
+  touchpoint: bulk-%02d
+  probe:
+    http:
+      url: "https://api.example.com/v1/contacts/import"
+      method: POST
+      body: %q
+  objectives: {availability: "99.5"}
+`, i, i, strings.Repeat("x", 15000+10*i))
+	}
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		journeyMap := &cxv1alpha1.JourneyMap{}
+		if _, err := get(t, c, ns, "trial", journeyMap); err != nil {
+			return err
+		}
+		for i := range monitors {
+			if i%12 == 0 {
+				journeyMap.Spec.Stages = append(journeyMap.Spec.Stages, cxv1alpha1.Stage{Name: fmt.Sprintf("usage-%d", i/12)})
+			}
+			stage := &journeyMap.Spec.Stages[len(journeyMap.Spec.Stages)-1]
+			stage.Touchpoints = append(stage.Touchpoints, cxv1alpha1.Touchpoint{Name: fmt.Sprintf("bulk-%02d", i), Channel: "api"})
+		}
+		return c.Update(context.Background(), journeyMap)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create(t, c, ns, manifest.String())
+	eventually(t, convergeTimeout, func() error {
+		m, err := get(t, c, ns, "trial", &cxv1alpha1.JourneyMap{})
+		if err != nil {
+			return err
+		}
+		if err := conditionIs(m.Status.Conditions, cxv1alpha1.CollectorReadyCondition, "False", cxv1alpha1.CollectorConfigTooLargeReason); err != nil {
+			return err
+		}
+		// The largest monitor goes first.
+		if msg := findMessage(m.Status.Conditions, cxv1alpha1.CollectorReadyCondition); !strings.Contains(msg, fmt.Sprintf("bulk-%02d (", monitors-1)) {
+			return fmt.Errorf("message %q does not name the largest monitor", msg)
+		}
+		config, err := collectorProbes(t, c, ns, "trial")
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(config, "pricing-page") || strings.Contains(config, fmt.Sprintf("bulk-%02d", monitors-1)) {
+			return fmt.Errorf("collector config should keep the small probes and leave out the largest")
+		}
+		return nil
+	})
+}
+
+// TestLiteralCredentialIsFlagged: a token written into a probe works, and
+// the monitor says it belongs in a Secret.
+func TestLiteralCredentialIsFlagged(t *testing.T) {
+	c := env.Client
+	ns := newNamespace(t, c)
+	create(t, c, ns, strings.NewReplacer(`        - name: Authorization
+          valueFrom:
+            secretKeyRef: {name: crm-token, key: authorization}`, `        - name: X-Access-Token
+          value: s3cr3t-synthetic-token`).Replace(tokenJourney))
+	eventually(t, convergeTimeout, func() error {
+		m, err := get(t, c, ns, "contacts-api", &cxv1alpha1.TouchpointMonitor{})
+		if err != nil {
+			return err
+		}
+		if err := conditionIs(m.Status.Conditions, cxv1alpha1.LiteralCredentialsCondition, "True", cxv1alpha1.LiteralCredentialReason); err != nil {
+			return err
+		}
+		if msg := findMessage(m.Status.Conditions, cxv1alpha1.LiteralCredentialsCondition); !strings.Contains(msg, "X-Access-Token") || !strings.Contains(msg, "Secret") {
+			return fmt.Errorf("message %q does not name the header and the fix", msg)
+		}
+		return monitorReady(t, c, ns, "contacts-api")
+	})
+	if err := conditionIs(mustMonitor(t, c, ns, "pricing-page").Status.Conditions, cxv1alpha1.LiteralCredentialsCondition, "True", ""); err == nil {
+		t.Fatal("a probe without credentials is flagged")
+	}
+}
+
+func mustMonitor(t *testing.T, c client.Client, ns, name string) *cxv1alpha1.TouchpointMonitor {
+	t.Helper()
+	m, err := get(t, c, ns, name, &cxv1alpha1.TouchpointMonitor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
