@@ -337,9 +337,9 @@ func (a *Applier) markTerminating(namespace string) {
 	a.terminating[namespace] = time.Now()
 }
 
-// sweep drops, at most once a minute, what is remembered of objects the
-// cache no longer holds: children collected with their owners, owners
-// deleted. Reads of the cache are in memory.
+// sweep drops, at most once a minute, what is remembered of children the
+// cache no longer holds (collected with their owners) and of old status
+// writes. Reads of the cache are in memory.
 func (a *Applier) sweep(ctx context.Context) {
 	a.mu.Lock()
 	if time.Since(a.lastSweep) < sweepEvery {
@@ -349,7 +349,14 @@ func (a *Applier) sweep(ctx context.Context) {
 	a.lastSweep = time.Now()
 	candidates := make(map[objectKey]time.Time, len(a.written))
 	for key, state := range a.written {
-		if time.Since(state.at) > a.lagTolerance() {
+		switch {
+		case state.applied == nil && time.Since(state.at) > sweepEvery:
+			// A status write matters only while the cache lags behind
+			// it, milliseconds; one whose owner went before the cache
+			// caught up goes by age, without a lookup that would make
+			// the cache watch the owners' kinds a second time.
+			delete(a.written, key)
+		case state.applied != nil && time.Since(state.at) > a.lagTolerance():
 			candidates[key] = state.at
 		}
 	}

@@ -212,6 +212,20 @@ func TestApplier(t *testing.T) {
 		if len(a.written) != 1 {
 			t.Fatalf("%d objects remembered, want the one left", len(a.written))
 		}
+
+		owner := collectorConfig("advocacy-owner", "30s")
+		if err := c.Create(ctx, owner); err != nil {
+			t.Fatal(err)
+		}
+		a.Wrote(owner)
+		a.written[objectKey{gvk: corev1.SchemeGroupVersion.WithKind("ConfigMap"), namespace: "shop", name: "advocacy-owner"}] = writtenState{
+			resourceVersion: owner.GetResourceVersion(), at: time.Now().Add(-2 * sweepEvery),
+		}
+		a.lastSweep = time.Time{}
+		mustApply(t, a, collectorConfig("advocacy-rules", "30s"), false)
+		if len(a.written) != 1 {
+			t.Fatalf("an old status write is still remembered after a sweep: %v", a.written)
+		}
 	})
 
 	t.Run("a terminating namespace is written to once", func(t *testing.T) {
