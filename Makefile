@@ -11,6 +11,9 @@ SHELL := /usr/bin/env bash -o pipefail
 
 BIN := $(CURDIR)/bin
 TOOLS_MOD := hack/tools/go.mod
+# The linters have their own module: their dependencies would fight the
+# k8s.io/kubernetes pins of hack/tools.
+LINT_MOD := hack/lint/go.mod
 KUBE_VERSION := v1.37.2
 KUBE_MINOR := 37
 
@@ -23,6 +26,9 @@ CONTROL_PLANE := $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(KUBE_CONTROLLER_MANAGER)
 PROMETHEUS := $(BIN)/prometheus
 PROMTOOL := $(BIN)/promtool
 HELM := $(BIN)/helm
+GOLANGCI_LINT := $(BIN)/golangci-lint
+# golangci-lint with the Kube API Linter compiled in as a module.
+KUBE_API_LINTER := $(BIN)/kube-api-linter
 # Prometheus Operator CRDs for the test control plane, generated from the Go
 # types the operator compiles against.
 MONITORING_CRDS := $(BIN)/crds/monitoring
@@ -43,7 +49,7 @@ help: ## Show the targets.
 ##@ Tools
 
 .PHONY: tools
-tools: $(CONTROLLER_GEN) $(CONTROL_PLANE) $(PROMETHEUS) $(PROMTOOL) $(HELM) $(MONITORING_CRDS) ## Build every pinned tool into bin/.
+tools: $(CONTROLLER_GEN) $(CONTROL_PLANE) $(PROMETHEUS) $(PROMTOOL) $(HELM) $(MONITORING_CRDS) $(GOLANGCI_LINT) $(KUBE_API_LINTER) ## Build every pinned tool into bin/.
 
 $(CONTROLLER_GEN): $(TOOLS_MOD)
 	cd hack/tools && go build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
@@ -65,6 +71,12 @@ $(PROMETHEUS) $(PROMTOOL) &: $(TOOLS_MOD)
 
 $(HELM): $(TOOLS_MOD)
 	cd hack/tools && go build -o $@ helm.sh/helm/v4/cmd/helm
+
+$(GOLANGCI_LINT): $(LINT_MOD)
+	cd hack/lint && go build -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+$(KUBE_API_LINTER): $(LINT_MOD)
+	cd hack/lint && go build -o $@ sigs.k8s.io/kube-api-linter/cmd/golangci-lint-kube-api-linter
 
 $(MONITORING_CRDS): go.mod $(CONTROLLER_GEN)
 	rm -rf $@ && mkdir -p $@
