@@ -100,8 +100,22 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from the kubebuilder mark
 fmt: ## Format the Go code.
 	gofmt -w $$(git ls-files '*.go')
 
+.PHONY: lint
+lint: $(GOLANGCI_LINT) $(KUBE_API_LINTER) ## Run golangci-lint on every package (.golangci.yml) and kube-api-linter on the API types (.golangci-kal.yml).
+	$(GOLANGCI_LINT) run ./...
+	$(KUBE_API_LINTER) run --config .golangci-kal.yml ./api/...
+
+# Every module of the repository: the operator, and the two tool modules.
+GO_MODULES := . hack/tools hack/lint
+
+.PHONY: tidy-check
+tidy-check: ## Fail if 'go mod tidy' would change go.mod or go.sum of any module.
+	@for m in $(GO_MODULES); do \
+		( cd $$m && go mod tidy -diff ) || { echo "$$m: go.mod/go.sum are not tidy: run 'go mod tidy' there and commit"; exit 1; }; \
+	done
+
 .PHONY: verify
-verify: generate manifests ## Regenerate everything and fail if anything generated or formatting differs from what is committed.
+verify: generate manifests lint tidy-check ## Regenerate, lint and tidy-check; fail if anything generated, formatting or go.mod differs from what is committed.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 	@git diff --exit-code -- api config charts || { echo "generated files are stale: run 'make generate manifests' and commit"; exit 1; }
