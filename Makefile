@@ -11,6 +11,9 @@ SHELL := /usr/bin/env bash -o pipefail
 
 BIN := $(CURDIR)/bin
 TOOLS_MOD := hack/tools/go.mod
+# The linters have their own module: their dependencies would fight the
+# k8s.io/kubernetes pins of hack/tools.
+LINT_MOD := hack/lint/go.mod
 KUBE_VERSION := v1.37.2
 KUBE_MINOR := 37
 
@@ -23,6 +26,9 @@ CONTROL_PLANE := $(KUBE_APISERVER) $(ETCD) $(KUBECTL) $(KUBE_CONTROLLER_MANAGER)
 PROMETHEUS := $(BIN)/prometheus
 PROMTOOL := $(BIN)/promtool
 HELM := $(BIN)/helm
+GOLANGCI_LINT := $(BIN)/golangci-lint
+# golangci-lint with the Kube API Linter compiled in as a module.
+KUBE_API_LINTER := $(BIN)/kube-api-linter
 # Prometheus Operator CRDs for the test control plane, generated from the Go
 # types the operator compiles against.
 MONITORING_CRDS := $(BIN)/crds/monitoring
@@ -43,7 +49,7 @@ help: ## Show the targets.
 ##@ Tools
 
 .PHONY: tools
-tools: $(CONTROLLER_GEN) $(CONTROL_PLANE) $(PROMETHEUS) $(PROMTOOL) $(HELM) $(MONITORING_CRDS) ## Build every pinned tool into bin/.
+tools: $(CONTROLLER_GEN) $(CONTROL_PLANE) $(PROMETHEUS) $(PROMTOOL) $(HELM) $(MONITORING_CRDS) $(GOLANGCI_LINT) $(KUBE_API_LINTER) ## Build every pinned tool into bin/.
 
 $(CONTROLLER_GEN): $(TOOLS_MOD)
 	cd hack/tools && go build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
@@ -65,6 +71,12 @@ $(PROMETHEUS) $(PROMTOOL) &: $(TOOLS_MOD)
 
 $(HELM): $(TOOLS_MOD)
 	cd hack/tools && go build -o $@ helm.sh/helm/v4/cmd/helm
+
+$(GOLANGCI_LINT): $(LINT_MOD)
+	cd hack/lint && go build -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+$(KUBE_API_LINTER): $(LINT_MOD)
+	cd hack/lint && go build -o $@ sigs.k8s.io/kube-api-linter/cmd/golangci-lint-kube-api-linter
 
 $(MONITORING_CRDS): go.mod $(CONTROLLER_GEN)
 	rm -rf $@ && mkdir -p $@
@@ -88,8 +100,22 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from the kubebuilder mark
 fmt: ## Format the Go code.
 	gofmt -w $$(git ls-files '*.go')
 
+.PHONY: lint
+lint: $(GOLANGCI_LINT) $(KUBE_API_LINTER) ## Run golangci-lint on every package (.golangci.yml) and kube-api-linter on the API types (.golangci-kal.yml).
+	$(GOLANGCI_LINT) run ./...
+	$(KUBE_API_LINTER) run --config .golangci-kal.yml ./api/...
+
+# Every module of the repository: the operator, and the two tool modules.
+GO_MODULES := . hack/tools hack/lint
+
+.PHONY: tidy-check
+tidy-check: ## Fail if 'go mod tidy' would change go.mod or go.sum of any module.
+	@for m in $(GO_MODULES); do \
+		( cd $$m && go mod tidy -diff ) || { echo "$$m: go.mod/go.sum are not tidy: run 'go mod tidy' there and commit"; exit 1; }; \
+	done
+
 .PHONY: verify
-verify: generate manifests ## Regenerate everything and fail if anything generated or formatting differs from what is committed.
+verify: generate manifests lint tidy-check ## Regenerate, lint and tidy-check; fail if anything generated, formatting or go.mod differs from what is committed.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 	@git diff --exit-code -- api config charts || { echo "generated files are stale: run 'make generate manifests' and commit"; exit 1; }

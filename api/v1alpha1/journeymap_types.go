@@ -247,25 +247,24 @@ type Touchpoint struct {
 
 // JourneyMapStatus is the live state of the journey.
 type JourneyMapStatus struct {
+	// conditions are PersonaResolved, CollectorReady, RulesReady and the
+	// summary Ready.
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
 	// observedGeneration is the generation of the spec last reconciled
 	// successfully; unset until then.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: PersonaResolved, CollectorReady, RulesReady and the
-	// summary Ready.
-	// +optional
-	// +listType=map
-	// +listMapKey=type
-	// +patchStrategy=merge
-	// +patchMergeKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
-
 	// health is the journey's health rolled up from its stages.
 	// +optional
 	Health Health `json:"health,omitempty"`
 
-	// score, 0 to 100, weighs the health of the monitored touchpoints by
+	// score is 0 to 100 and weighs the health of the monitored touchpoints by
 	// criticality; unset while no touchpoint health is known.
 	// +optional
 	Score *int32 `json:"score,omitempty"`
@@ -274,6 +273,7 @@ type JourneyMapStatus struct {
 	// product of the critical touchpoints' success ratios, as a decimal,
 	// e.g. "0.9731". Unset while unknown.
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	SuccessRatio string `json:"successRatio,omitempty"`
 
 	// coverage says how much of the map is monitored.
@@ -282,6 +282,7 @@ type JourneyMapStatus struct {
 
 	// weakestStage is the stage with the worst health, then lowest score.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
 	WeakestStage string `json:"weakestStage,omitempty"`
 
 	// firingAlerts is the number of touchpoint alerts firing in this journey.
@@ -290,6 +291,7 @@ type JourneyMapStatus struct {
 
 	// stages summarize each stage, in map order.
 	// +optional
+	// +kubebuilder:validation:MaxItems=12
 	// +listType=atomic
 	Stages []StageStatus `json:"stages,omitempty"`
 
@@ -306,17 +308,23 @@ type JourneyMapStatus struct {
 type Coverage struct {
 	// monitoredTouchpoints is the number of touchpoints with a
 	// TouchpointMonitor bound to them.
+	// +required
 	MonitoredTouchpoints int32 `json:"monitoredTouchpoints"`
 
 	// totalTouchpoints is the number of touchpoints in the map.
+	// +required
 	TotalTouchpoints int32 `json:"totalTouchpoints"`
 
 	// summary is "monitored/total", for printing.
+	// +required
+	// +kubebuilder:validation:MaxLength=32
 	Summary string `json:"summary"`
 
 	// unmonitoredMomentsOfTruth are the moments of truth no monitor watches:
 	// the blind spots that matter most.
 	// +optional
+	// +kubebuilder:validation:MaxItems=192
+	// +kubebuilder:validation:items:MaxLength=63
 	// +listType=atomic
 	UnmonitoredMomentsOfTruth []string `json:"unmonitoredMomentsOfTruth,omitempty"`
 }
@@ -324,20 +332,25 @@ type Coverage struct {
 // StageStatus summarizes one stage.
 type StageStatus struct {
 	// name of the stage.
+	// +required
+	// +kubebuilder:validation:MaxLength=63
 	Name string `json:"name"`
 
 	// health of the stage, rolled up from its monitored touchpoints.
+	// +required
 	Health Health `json:"health"`
 
-	// score, 0 to 100, of the stage; unset while unknown.
+	// score is 0 to 100 for the stage; unset while unknown.
 	// +optional
 	Score *int32 `json:"score,omitempty"`
 
 	// monitoredTouchpoints is the number of this stage's touchpoints with a
 	// monitor.
+	// +required
 	MonitoredTouchpoints int32 `json:"monitoredTouchpoints"`
 
 	// totalTouchpoints is the number of touchpoints in this stage.
+	// +required
 	TotalTouchpoints int32 `json:"totalTouchpoints"`
 
 	// firingAlerts is the number of alerts firing for this stage's
@@ -350,12 +363,15 @@ type StageStatus struct {
 type CollectorStatus struct {
 	// configMap holds the journey-probe configuration.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
 	ConfigMap string `json:"configMap,omitempty"`
 	// deployment runs journey-probe.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
 	Deployment string `json:"deployment,omitempty"`
 	// service exposes journey-probe's metrics.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
 	Service string `json:"service,omitempty"`
 	// probes is the number of probes the collector runs.
 	// +optional
@@ -380,6 +396,7 @@ type CollectorStatus struct {
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type JourneyMap struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
@@ -404,5 +421,5 @@ type JourneyMapList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&JourneyMap{}, &JourneyMapList{})
+	register(&JourneyMap{}, &JourneyMapList{})
 }

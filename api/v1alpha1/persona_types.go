@@ -135,23 +135,24 @@ type ExperienceExpectations struct {
 
 // PersonaStatus is what the operator observed about the persona's journeys.
 type PersonaStatus struct {
+	// conditions hold Ready, which tells whether the persona's journeys are all known
+	// and resolved.
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
 	// observedGeneration is the generation of the spec last reconciled
 	// successfully; unset until then.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready tells whether the persona's journeys are all known
-	// and resolved.
-	// +optional
-	// +listType=map
-	// +listMapKey=type
-	// +patchStrategy=merge
-	// +patchMergeKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
-
 	// journeyMaps are the names of the JourneyMaps walked by this persona,
 	// sorted.
 	// +optional
+	// +kubebuilder:validation:MaxItems=1024
+	// +kubebuilder:validation:items:MaxLength=253
 	// +listType=atomic
 	JourneyMaps []string `json:"journeyMaps,omitempty"`
 
@@ -163,7 +164,7 @@ type PersonaStatus struct {
 	// +optional
 	Health Health `json:"health,omitempty"`
 
-	// experienceScore, 0 to 100, is the mean score of this persona's
+	// experienceScore is 0 to 100: the mean score of this persona's
 	// journeys with a known score; unset while none is known.
 	// +optional
 	ExperienceScore *int32 `json:"experienceScore,omitempty"`
@@ -184,6 +185,7 @@ type PersonaStatus struct {
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Persona struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
@@ -208,5 +210,5 @@ type PersonaList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Persona{}, &PersonaList{})
+	register(&Persona{}, &PersonaList{})
 }

@@ -54,7 +54,7 @@ func TestLargestProbeFitsInBudget(t *testing.T) {
 			status = append(status, int64(200+i))
 			counted += 1 + 2 + len(fmt.Sprintf("c%d_%d", s, i)) + 1
 		}
-		counted += 1 // bodyRegex
+		counted++ // bodyRegex
 		steps = append(steps, map[string]any{
 			"name": name, "url": url, "method": "OPTIONS", "headers": headers,
 			"expectedStatus": status, "bodyContains": contains, "bodyRegex": ".", "json": json,

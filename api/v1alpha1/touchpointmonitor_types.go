@@ -503,25 +503,25 @@ const (
 
 // TouchpointMonitorStatus is the live state of the touchpoint.
 type TouchpointMonitorStatus struct {
-	// observedGeneration is the generation of the spec last reconciled
-	// successfully; unset until then.
-	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// conditions: TouchpointResolved, RulesReady and the summary Ready;
+	// conditions are TouchpointResolved, RulesReady and the summary Ready;
 	// TelemetryBound when the operator reads health from Prometheus
 	// (--prometheus-url). TelemetryBound does not count toward Ready: it
 	// reports what the touchpoint's telemetry shows, not what the operator
 	// did.
 	// +optional
+	// +kubebuilder:validation:MaxItems=32
 	// +listType=map
 	// +listMapKey=type
-	// +patchStrategy=merge
-	// +patchMergeKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the generation of the spec last reconciled
+	// successfully; unset until then.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// stage is the name of the map stage the touchpoint belongs to.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
 	Stage string `json:"stage,omitempty"`
 
 	// health of the touchpoint right now.
@@ -534,6 +534,7 @@ type TouchpointMonitorStatus struct {
 
 	// firingAlerts are the touchpoint's alerts firing now.
 	// +optional
+	// +kubebuilder:validation:MaxItems=64
 	// +listType=atomic
 	FiringAlerts []FiringAlert `json:"firingAlerts,omitempty"`
 
@@ -546,29 +547,38 @@ type TouchpointMonitorStatus struct {
 type SLIStatus struct {
 	// availability over the objective window, in percent, e.g. "99.93".
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	Availability string `json:"availability,omitempty"`
 	// availabilityLastHour is the availability over the last hour, in percent.
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	AvailabilityLastHour string `json:"availabilityLastHour,omitempty"`
 	// latency is the probe latency at the objective's percentile over the
 	// last 5 minutes, e.g. "412ms".
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	Latency string `json:"latency,omitempty"`
 	// errorBudgetRemaining is the share of the window's error budget left,
 	// in percent; negative when overspent.
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	ErrorBudgetRemaining string `json:"errorBudgetRemaining,omitempty"`
 	// burnRate is how fast the budget burns over the last hour; 1 spends it
 	// exactly over the window.
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	BurnRate string `json:"burnRate,omitempty"`
 }
 
 // FiringAlert is an alert firing now.
 type FiringAlert struct {
 	// name of the alert, e.g. JourneyTouchpointErrorBudgetBurn.
+	// +required
+	// +kubebuilder:validation:MaxLength=256
 	Name string `json:"name"`
 	// severity label of the alert.
+	// +required
+	// +kubebuilder:validation:MaxLength=256
 	Severity string `json:"severity"`
 	// since is when the alert started firing.
 	// +optional
@@ -578,8 +588,11 @@ type FiringAlert struct {
 // RulesStatus names the object holding a monitor's rules.
 type RulesStatus struct {
 	// kind is PrometheusRule or ConfigMap.
+	// +required
 	Kind RulesKind `json:"kind"`
 	// name of the object, in the monitor's namespace.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
 }
 
@@ -602,6 +615,7 @@ type RulesStatus struct {
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type TouchpointMonitor struct {
 	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
@@ -626,5 +640,5 @@ type TouchpointMonitorList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&TouchpointMonitor{}, &TouchpointMonitorList{})
+	register(&TouchpointMonitor{}, &TouchpointMonitorList{})
 }

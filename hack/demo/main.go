@@ -79,7 +79,7 @@ func fault(verb, touchpoint string) error {
 	if err != nil {
 		return fmt.Errorf("is the demo running (make demo)? %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end; closing cannot lose anything
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s", strings.TrimSpace(string(body)))
@@ -105,7 +105,8 @@ func demo(exitAfter time.Duration) error {
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
+	// The operator's log is diagnostics: a failed close must not fail the demo.
+	defer func() { _ = logFile.Close() }()
 	ctrl.SetLogger(zap.New(zap.WriteTo(logFile)))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

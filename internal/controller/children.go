@@ -67,7 +67,7 @@ func sooner(a, b time.Duration) time.Duration {
 // settle turns a write refused because the namespace is being deleted into
 // no error: everything in the namespace is about to go, and a retry would
 // only be refused again. Other errors pass through.
-func settle(ctx context.Context, applier *apply.Applier, err error) error {
+func settle(ctx context.Context, err error) error {
 	if err != nil && errors.Is(err, apply.ErrNamespaceTerminating) {
 		ctrl.LoggerFrom(ctx).V(1).Info("not writing into a namespace that is being deleted")
 		return nil

@@ -197,7 +197,7 @@ func TestMapReconcilerUnderFaults(t *testing.T) {
 		check func(t *testing.T, f *fault, m *cxv1alpha1.JourneyMap)
 	}{
 		{
-			name: "no fault", check: func(t *testing.T, f *fault, m *cxv1alpha1.JourneyMap) {
+			name: "no fault", check: func(t *testing.T, _ *fault, m *cxv1alpha1.JourneyMap) {
 				for _, c := range []string{cxv1alpha1.PersonaResolvedCondition, cxv1alpha1.CollectorReadyCondition, cxv1alpha1.RulesReadyCondition, cxv1alpha1.ReadyCondition} {
 					if got := condition(m.Status.Conditions, c); !strings.HasPrefix(got, "True/") {
 						t.Errorf("%s is %s, want True", c, got)
@@ -239,7 +239,7 @@ func TestMapReconcilerUnderFaults(t *testing.T) {
 		},
 		{
 			name: "applying the collector fails", verb: "apply", kind: "Deployment", wantError: true,
-			check: func(t *testing.T, f *fault, m *cxv1alpha1.JourneyMap) {
+			check: func(t *testing.T, _ *fault, m *cxv1alpha1.JourneyMap) {
 				if got := condition(m.Status.Conditions, cxv1alpha1.CollectorReadyCondition); got != "False/ApplyFailed" {
 					t.Errorf("CollectorReady is %s, want False/ApplyFailed", got)
 				}
@@ -253,7 +253,7 @@ func TestMapReconcilerUnderFaults(t *testing.T) {
 		},
 		{
 			name: "applying the roll-up rules fails", verb: "apply", kind: "ConfigMap", wantError: true,
-			check: func(t *testing.T, f *fault, m *cxv1alpha1.JourneyMap) {
+			check: func(t *testing.T, _ *fault, m *cxv1alpha1.JourneyMap) {
 				if got := condition(m.Status.Conditions, cxv1alpha1.RulesReadyCondition); got != "False/ApplyFailed" {
 					t.Errorf("RulesReady is %s, want False/ApplyFailed", got)
 				}
@@ -261,7 +261,7 @@ func TestMapReconcilerUnderFaults(t *testing.T) {
 		},
 		{
 			name: "patching the status fails", verb: "patch-status", wantError: true,
-			check: func(t *testing.T, f *fault, m *cxv1alpha1.JourneyMap) {
+			check: func(t *testing.T, _ *fault, m *cxv1alpha1.JourneyMap) {
 				if len(m.Status.Conditions) != 0 {
 					t.Errorf("status written although the patch failed: %v", m.Status.Conditions)
 				}
@@ -321,7 +321,7 @@ func TestMonitorReconcilerUnderFaults(t *testing.T) {
 		check     func(t *testing.T, f *fault, m *cxv1alpha1.TouchpointMonitor)
 	}{
 		{
-			name: "no fault", check: func(t *testing.T, f *fault, m *cxv1alpha1.TouchpointMonitor) {
+			name: "no fault", check: func(t *testing.T, _ *fault, m *cxv1alpha1.TouchpointMonitor) {
 				if got := condition(m.Status.Conditions, cxv1alpha1.ReadyCondition); !strings.HasPrefix(got, "True/") {
 					t.Errorf("Ready is %s", got)
 				}
@@ -340,7 +340,7 @@ func TestMonitorReconcilerUnderFaults(t *testing.T) {
 		},
 		{
 			name: "listing the sibling monitors fails", verb: "list", kind: "TouchpointMonitor", wantError: true,
-			check: func(t *testing.T, f *fault, m *cxv1alpha1.TouchpointMonitor) {
+			check: func(t *testing.T, f *fault, _ *cxv1alpha1.TouchpointMonitor) {
 				if n := f.called("apply", "ConfigMap"); n != 0 {
 					t.Errorf("%d rule applies before the touchpoint's monitor was known", n)
 				}
@@ -348,7 +348,7 @@ func TestMonitorReconcilerUnderFaults(t *testing.T) {
 		},
 		{
 			name: "applying the rules fails", verb: "apply", kind: "ConfigMap", wantError: true,
-			check: func(t *testing.T, f *fault, m *cxv1alpha1.TouchpointMonitor) {
+			check: func(t *testing.T, _ *fault, m *cxv1alpha1.TouchpointMonitor) {
 				if got := condition(m.Status.Conditions, cxv1alpha1.RulesReadyCondition); got != "False/ApplyFailed" {
 					t.Errorf("RulesReady is %s, want False/ApplyFailed", got)
 				}
@@ -359,7 +359,7 @@ func TestMonitorReconcilerUnderFaults(t *testing.T) {
 		},
 		{
 			name: "patching the status fails", verb: "patch-status", wantError: true,
-			check: func(t *testing.T, f *fault, m *cxv1alpha1.TouchpointMonitor) {
+			check: func(t *testing.T, _ *fault, m *cxv1alpha1.TouchpointMonitor) {
 				if len(m.Status.Conditions) != 0 {
 					t.Errorf("status written although the patch failed: %v", m.Status.Conditions)
 				}

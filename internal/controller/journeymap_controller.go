@@ -83,7 +83,7 @@ func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	before := obj.DeepCopy()
 	defer func() {
-		retErr = settle(ctx, r.Applier, retErr)
+		retErr = settle(ctx, retErr)
 		if r.Applier.NamespaceTerminating(obj.Namespace) {
 			return
 		}

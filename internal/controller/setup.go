@@ -49,16 +49,16 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 	monitors := &TouchpointMonitorReconciler{Client: mgr.GetClient(), Applier: applier, PrometheusOperator: prometheusOperator, Events: events,
 		Health: opts.Health, HealthInterval: opts.HealthInterval, Validity: valid}
 	if err := monitors.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("TouchpointMonitor controller: %w", err)
+		return fmt.Errorf("setting up the TouchpointMonitor controller: %w", err)
 	}
 	maps := &JourneyMapReconciler{Client: mgr.GetClient(), Applier: applier, PrometheusOperator: prometheusOperator, Events: events, ProbeImage: opts.ProbeImage,
 		Health: opts.Health, HealthInterval: opts.HealthInterval, Validity: valid}
 	if err := maps.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("JourneyMap controller: %w", err)
+		return fmt.Errorf("setting up the JourneyMap controller: %w", err)
 	}
 	personas := &PersonaReconciler{Client: mgr.GetClient(), Applier: applier, Events: events}
 	if err := personas.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("Persona controller: %w", err)
+		return fmt.Errorf("setting up the Persona controller: %w", err)
 	}
 	if !prometheusOperator.Installed() {
 		if err := prometheusOperator.SetupWithManager(mgr); err != nil {

@@ -75,7 +75,7 @@ func (r *TouchpointMonitorReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	}
 	before := obj.DeepCopy()
 	defer func() {
-		retErr = settle(ctx, r.Applier, retErr)
+		retErr = settle(ctx, retErr)
 		if r.Applier.NamespaceTerminating(obj.Namespace) {
 			return
 		}

@@ -163,7 +163,8 @@ func (e *Env) StartControllerManager(workDir string, controllers ...string) (sto
 		return nil, fmt.Errorf("starting kube-controller-manager: %w", err)
 	}
 	return func() error {
-		defer logFile.Close()
+		// The log is diagnostics: a failed close must not mask how the stop went.
+		defer func() { _ = logFile.Close() }()
 		if err := cmd.Process.Kill(); err != nil {
 			return err
 		}

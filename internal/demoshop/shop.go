@@ -109,15 +109,18 @@ func (s *Shop) touchpoint(name string, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// A handler's write error means the client has gone: there is no one left to
+// tell, so the handlers ignore it.
+
 func (s *Shop) pricing(w http.ResponseWriter, _ *http.Request) {
-	fmt.Fprint(w, `<html><body><h1>Pricing</h1>
+	_, _ = fmt.Fprint(w, `<html><body><h1>Pricing</h1>
 <div class="plan">Starter — $49/month, one marketer, 2,000 contacts</div>
 <div class="plan">Growth — $199/month, five seats, 10,000 contacts</div>
 </body></html>`)
 }
 
 func (s *Shop) signupForm(w http.ResponseWriter, _ *http.Request) {
-	fmt.Fprintf(w, `<form method="post" action="/api/trials"><input type="hidden" name="csrf" value="%s"><input name="email"></form>`, newID())
+	_, _ = fmt.Fprintf(w, `<form method="post" action="/api/trials"><input type="hidden" name="csrf" value="%s"><input name="email"></form>`, newID())
 }
 
 func (s *Shop) createTrial(w http.ResponseWriter, r *http.Request) {
@@ -145,7 +148,7 @@ func (s *Shop) welcome(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such trial for this session", http.StatusNotFound)
 		return
 	}
-	fmt.Fprint(w, "<h1>Welcome! Create your first campaign</h1>")
+	_, _ = fmt.Fprint(w, "<h1>Welcome! Create your first campaign</h1>")
 }
 
 func (s *Shop) contactsHealth(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +157,7 @@ func (s *Shop) contactsHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprint(w, `{"status":"ok","queue":0}`)
+	_, _ = fmt.Fprint(w, `{"status":"ok","queue":0}`)
 }
 
 func (s *Shop) listFaults(w http.ResponseWriter, _ *http.Request) {
@@ -165,7 +168,7 @@ func (s *Shop) listFaults(w http.ResponseWriter, _ *http.Request) {
 	}
 	s.mu.Unlock()
 	sort.Strings(names)
-	fmt.Fprintln(w, strings.Join(names, "\n"))
+	_, _ = fmt.Fprintln(w, strings.Join(names, "\n"))
 }
 
 // setFault breaks a touchpoint: PUT /faults/pricing-page?mode=down.
@@ -178,7 +181,7 @@ func (s *Shop) setFault(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	fmt.Fprintf(w, "%s is now %s\n", r.PathValue("touchpoint"), mode)
+	_, _ = fmt.Fprintf(w, "%s is now %s\n", r.PathValue("touchpoint"), mode)
 }
 
 func (s *Shop) clearFault(w http.ResponseWriter, r *http.Request) {
@@ -186,7 +189,7 @@ func (s *Shop) clearFault(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	fmt.Fprintf(w, "%s is healthy again\n", r.PathValue("touchpoint"))
+	_, _ = fmt.Fprintf(w, "%s is healthy again\n", r.PathValue("touchpoint"))
 }
 
 func newID() string {

@@ -94,7 +94,7 @@ func (b *bridge) syncRules(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close() // only the status matters; the body is not read
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("prometheus reload: %s", resp.Status)
 	}
@@ -180,7 +180,7 @@ func (b *bridge) startProbe(key, configPath string) error {
 	if err != nil {
 		return err
 	}
-	_, stop, err := startProcess(filepath.Dir(configPath), b.probeBinary, "--config="+configPath, "--listen-address="+address)
+	stop, err := startProcess(filepath.Dir(configPath), b.probeBinary, "--config="+configPath, "--listen-address="+address)
 	if err != nil {
 		return err
 	}

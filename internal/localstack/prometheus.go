@@ -41,7 +41,7 @@ func startPrometheus(ctx context.Context, binary, workDir, address, rulesDir, ta
 	if err := os.WriteFile(configFile, data, 0o644); err != nil {
 		return nil, err
 	}
-	_, stop, err := startProcess(dir, binary,
+	stop, err := startProcess(dir, binary,
 		"--config.file="+configFile,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+address,
@@ -56,7 +56,7 @@ func startPrometheus(ctx context.Context, binary, workDir, address, rulesDir, ta
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+address+"/-/ready", nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close() // only the status matters; the body is not read
 			if resp.StatusCode == http.StatusOK {
 				return stop, nil
 			}

@@ -216,30 +216,32 @@ func freeAddress() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer l.Close()
+	// Only the address was wanted; the listener is closed to free it for the
+	// process that takes it, and nothing was sent on it to lose.
+	defer func() { _ = l.Close() }()
 	return l.Addr().String(), nil
 }
 
 // startProcess starts a command with its output in a log file of dir, and
 // returns how to stop it: SIGTERM, then SIGKILL after five seconds.
-func startProcess(dir, name string, args ...string) (*exec.Cmd, func() error, error) {
+func startProcess(dir, name string, args ...string) (func() error, error) {
 	logFile, err := os.Create(filepath.Join(dir, filepath.Base(name)+".log"))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, nil, fmt.Errorf("starting %s: %w", name, err)
+		_ = logFile.Close() // the start error is the one to report
+		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	exited := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
-		logFile.Close()
+		_ = logFile.Close() // the log is diagnostics; nobody waits on this goroutine to report to
 		close(exited)
 	}()
-	return cmd, func() error {
+	return func() error {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-exited:

@@ -94,7 +94,7 @@ func TestDNSProbe(t *testing.T) {
 			t.Fatal(err)
 		}
 		addr := pc.LocalAddr().String()
-		pc.Close()
+		_ = pc.Close() // only its address was wanted: nothing listens there now
 		r, err := runOnce(t, probeconfig.Probe{DNS: &probeconfig.DNSCheck{Name: "shop.example", RecordType: "A", Server: addr}})
 		if r != ReasonConnect && r != ReasonTimeout {
 			t.Fatalf("reason = %q (error %v), want connect or timeout", r, err)

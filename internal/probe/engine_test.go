@@ -134,7 +134,7 @@ func TestEngineHealthEndpoints(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close() // only the status is checked
 		return resp.StatusCode
 	}
 	if get("/healthz") != http.StatusOK || get("/readyz") != http.StatusServiceUnavailable {
@@ -154,7 +154,7 @@ func blockingServer(t *testing.T) (srv *httptest.Server, maxInFlight *atomic.Int
 	t.Helper()
 	release := make(chan struct{})
 	var inFlight, peak atomic.Int32
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv = httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for {
@@ -200,7 +200,7 @@ func TestEngineSlowTargetDoesNotDelayOthers(t *testing.T) {
 
 func TestEngineConcurrencyBound(t *testing.T) {
 	var inFlight, peak, served atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for {

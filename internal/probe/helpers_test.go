@@ -131,7 +131,7 @@ func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	if err != nil {
 		t.Fatalf("scrape: %v", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // closing a response body a test has done with changes no result
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("scrape: status %d", resp.StatusCode)
 	}
@@ -207,7 +207,7 @@ func writeFileAtomic(t *testing.T, path string, data []byte) {
 // okServer is an HTTP target that answers 200 "ok" to everything.
 func okServer(t testing.TB) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok")
 	}))
 	t.Cleanup(srv.Close)
@@ -217,7 +217,7 @@ func okServer(t testing.TB) *httptest.Server {
 // statusServer answers every request with code.
 func statusServer(t *testing.T, code int) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(code)
 	}))
 	t.Cleanup(srv.Close)

@@ -21,10 +21,10 @@ import (
 func apiServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
-	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "status: all good, version 1.2.3")
 	})
-	mux.HandleFunc("/json", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"up","count":3,"ratio":1.50,"big":12345678901234567890,"ok":true,"items":[{"id":"a"},{"id":"b"}],"meta":{"v":null}}`)
 	})
@@ -44,7 +44,7 @@ func apiServer(t *testing.T) *httptest.Server {
 			http.Error(w, "unknown virtual host "+r.Host, http.StatusMisdirectedRequest)
 		}
 	})
-	mux.HandleFunc("/teapot", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/teapot", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
 	})
 	srv := httptest.NewServer(mux)
@@ -126,7 +126,7 @@ func TestHTTPFailureMessages(t *testing.T) {
 
 func TestHTTPHeaderFileReadOnEveryRun(t *testing.T) {
 	var got []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		got = append(got, r.Header.Get("Authorization"))
 	}))
 	defer srv.Close()
@@ -146,7 +146,7 @@ func TestHTTPHeaderFileReadOnEveryRun(t *testing.T) {
 
 func TestHTTPTimeout(t *testing.T) {
 	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -171,12 +171,12 @@ func closedPort(t *testing.T) string {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close()
+	_ = ln.Close() // only its address was wanted: nothing listens there now
 	return addr
 }
 
 func TestHTTPTLS(t *testing.T) {
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "secure")
 	}))
 	// Rejected handshakes are the point of this test, not server log noise.

@@ -74,7 +74,8 @@ func (r *Reloader) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer w.Close()
+	// Closing only stops watching, which is what returning means anyway.
+	defer func() { _ = w.Close() }()
 	if err := w.Add(filepath.Dir(r.path)); err != nil {
 		return fmt.Errorf("watch %s: %w", filepath.Dir(r.path), err)
 	}

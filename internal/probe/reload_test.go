@@ -148,13 +148,13 @@ func TestReloadPollsWhenEventsAreMissed(t *testing.T) {
 	ok := okServer(t).URL
 	// The watched directory holds only a symlink to a file elsewhere, so
 	// writes to that file raise no event where the reloader listens.
-	real := filepath.Join(t.TempDir(), "real.yaml")
-	writeConfig(t, real, probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/a", ok)}})
+	target := filepath.Join(t.TempDir(), "real.yaml")
+	writeConfig(t, target, probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/a", ok)}})
 	path := filepath.Join(t.TempDir(), probeconfig.ConfigFileName)
-	mustSymlink(t, real, path)
+	mustSymlink(t, target, path)
 	e := newTestEngine(t, 4)
 	startReloader(t, e, path, 50*time.Millisecond)
-	writeConfig(t, real, probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/b", ok)}})
+	writeConfig(t, target, probeconfig.Config{Probes: []probeconfig.Probe{httpProbeTo("shop/b", ok)}})
 	eventually(t, "polling to pick up the change", func() bool { return runs(t, e, "shop/b") >= 1 })
 }
 

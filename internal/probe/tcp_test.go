@@ -12,14 +12,14 @@ func TestTCPProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }() // stops the accept loop; nothing else rides on it
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			c.Close()
+			_ = c.Close() // the test needs connections accepted, nothing more
 		}
 	}()
 	t.Run("open port", func(t *testing.T) {

@@ -63,7 +63,8 @@ func testLabels(id string) Labels {
 }
 
 // dur is a metav1.Duration for config literals.
-func dur(d time.Duration) metav1.Duration { return metav1.Duration{Duration: d} }
+// oneMinute is the interval of the test probes.
+var oneMinute = metav1.Duration{Duration: time.Minute}
 
 func TestParseConfig(t *testing.T) {
 	cfg, err := ParseConfig([]byte(fullConfig))
@@ -165,8 +166,8 @@ func TestInvalidConfig(t *testing.T) {
 
 func TestInvalidConfigReportsEveryProblem(t *testing.T) {
 	cfg := Config{Probes: []Probe{
-		{ID: "a", Labels: testLabels("a"), Interval: dur(time.Minute)},
-		{ID: "b", Labels: testLabels("b"), Interval: dur(time.Minute), TCP: &TCPCheck{Address: "x"}},
+		{ID: "a", Labels: testLabels("a"), Interval: oneMinute},
+		{ID: "b", Labels: testLabels("b"), Interval: oneMinute, TCP: &TCPCheck{Address: "x"}},
 	}}
 	err := cfg.Validate()
 	if err == nil || !strings.Contains(err.Error(), `probe "a": no check`) || !strings.Contains(err.Error(), `probe "b": tcp: address`) {
@@ -176,7 +177,7 @@ func TestInvalidConfigReportsEveryProblem(t *testing.T) {
 
 func TestFlowURLMayComeFromCaptures(t *testing.T) {
 	cfg := Config{Probes: []Probe{{
-		ID: "shop/flow", Labels: testLabels("flow"), Interval: dur(time.Minute),
+		ID: "shop/flow", Labels: testLabels("flow"), Interval: oneMinute,
 		Flow: &Flow{Steps: []FlowStep{
 			{Name: "discover", HTTPRequest: HTTPRequest{URL: "https://shop.example/"}, Capture: []Capture{
 				{Name: "next", From: CaptureFromHeader, Expression: "Location"},

@@ -46,7 +46,7 @@ func LiteralCredentials(p Probe) []string {
 // requestCredentials lists the literal credentials of one request, each
 // warning starting with where. inFlow says whether ${name} is a capture.
 func requestCredentials(where string, r *HTTPRequest, inFlow bool) []string {
-	literal := func(v string) bool { return v != "" && !(inFlow && placeholderRE.MatchString(v)) }
+	literal := func(v string) bool { return v != "" && (!inFlow || !placeholderRE.MatchString(v)) }
 	var warnings []string
 	for i, h := range r.Header {
 		if h.ValueFile == "" && literal(h.Value) && isCredentialHeader(h.Name) {

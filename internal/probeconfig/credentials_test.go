@@ -32,10 +32,10 @@ func TestLiteralCredentials(t *testing.T) {
 		{"user without a password", httpTo("https://ada@shop.example/"), nil},
 		{"plain probe takes ${...} literally", httpTo("https://shop.example/?token=${t}", Header{Name: "X-Api-Key", Value: "${t}"}),
 			[]string{"headers[0] (X-Api-Key)", `query parameter "token"`}},
-		{"flow values from captures", flowOf(step("cart", "https://shop.example/cart?token=${t}", Header{Name: "Authorization", Value: "Bearer ${t}"})), nil},
-		{"flow literal values", flowOf(step("cart", "https://ada:pw@shop.example/cart?token=abc", Header{Name: "Authorization", Value: "Bearer abc"})),
+		{"flow values from captures", flowOf(cartStep("https://shop.example/cart?token=${t}", Header{Name: "Authorization", Value: "Bearer ${t}"})), nil},
+		{"flow literal values", flowOf(cartStep("https://ada:pw@shop.example/cart?token=abc", Header{Name: "Authorization", Value: "Bearer abc"})),
 			[]string{`flow: step "cart": headers[0] (Authorization)`, `flow: step "cart": url: holds a password`, `flow: step "cart": url: query parameter "token"`}},
-		{"flow user info from a capture", flowOf(step("cart", "https://ada:${t}@shop.example/")), nil},
+		{"flow user info from a capture", flowOf(cartStep("https://ada:${t}@shop.example/")), nil},
 		{"TCP probe", probeOf(Probe{TCP: &TCPCheck{Address: "shop.example:443"}}), nil},
 	}
 	for _, tt := range tests {

@@ -3,12 +3,11 @@ package probeconfig
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // probeOf is a valid probe around one check, for tables that vary the check.
 func probeOf(p Probe) Probe {
-	p.ID, p.Labels, p.Interval = "shop/p", testLabels("p"), dur(time.Minute)
+	p.ID, p.Labels, p.Interval = "shop/p", testLabels("p"), oneMinute
 	return p
 }
 
@@ -22,8 +21,9 @@ func flowOf(steps ...FlowStep) Probe {
 	return probeOf(Probe{Flow: &Flow{Steps: append([]FlowStep{first}, steps...)}})
 }
 
-func step(name, url string, headers ...Header) FlowStep {
-	return FlowStep{Name: name, HTTPRequest: HTTPRequest{URL: url, Header: headers}}
+// cartStep is a flow step named cart.
+func cartStep(url string, headers ...Header) FlowStep {
+	return FlowStep{Name: "cart", HTTPRequest: HTTPRequest{URL: url, Header: headers}}
 }
 
 func httpTo(url string, headers ...Header) Probe {
@@ -50,7 +50,7 @@ func TestNeverWorkingProbes(t *testing.T) {
 			`headers[0] (X-Trace): value contains the control character U+000D at byte 1`},
 		{"header value with NUL", httpTo("https://shop.example/", Header{Name: "X-Trace", Value: "\x00"}), "U+0000"},
 		{"header value with DEL", httpTo("https://shop.example/", Header{Name: "X-Trace", Value: "a\x7f"}), "U+007F"},
-		{"flow header value with a newline around a capture", flowOf(step("cart", "https://shop.example/cart", Header{Name: "X-T", Value: "${t}\n"})),
+		{"flow header value with a newline around a capture", flowOf(cartStep("https://shop.example/cart", Header{Name: "X-T", Value: "${t}\n"})),
 			`flow: step "cart": headers[0] (X-T): value contains the control character U+000A`},
 		{"header name with a newline", httpTo("https://shop.example/", Header{Name: "X-A\nB", Value: "v"}), "is not a valid header name"},
 		{"header value with a tab and UTF-8", httpTo("https://shop.example/", Header{Name: "X-Trace", Value: "a\tb é"}), ""},
@@ -61,14 +61,14 @@ func TestNeverWorkingProbes(t *testing.T) {
 		{"URL with port 0", httpTo("http://shop.example:0/"), `url: "http://shop.example:0/": port 0`},
 		{"URL with a port out of range", httpTo("http://shop.example:65536/"), "port 65536"},
 		{"upper-case scheme", httpTo("HTTPS://shop.example/"), ""},
-		{"flow URL with a literal empty host", flowOf(step("cart", "http://:8080/${t}")), `flow: step "cart": url: "http://:8080/${t}": no host`},
-		{"flow URL that is relative", flowOf(step("cart", "/cart/${t}")), `url: "/cart/${t}": must start with http:// or https://`},
-		{"flow URL without a scheme", flowOf(step("cart", "shop.example/${t}")), "must start with http:// or https://"},
-		{"flow URL from a capture", flowOf(step("cart", "${u}")), ""},
-		{"flow URL with a captured host", flowOf(step("cart", "https://${u}:8443/x")), ""},
-		{"flow URL with a captured port", flowOf(step("cart", "https://shop.example:${u}/x")), ""},
-		{"flow URL with a captured scheme end", flowOf(step("cart", "http${u}")), ""},
-		{"flow URL with an upper-case scheme", flowOf(step("cart", "HTTPS://shop.example/${t}")), ""},
+		{"flow URL with a literal empty host", flowOf(cartStep("http://:8080/${t}")), `flow: step "cart": url: "http://:8080/${t}": no host`},
+		{"flow URL that is relative", flowOf(cartStep("/cart/${t}")), `url: "/cart/${t}": must start with http:// or https://`},
+		{"flow URL without a scheme", flowOf(cartStep("shop.example/${t}")), "must start with http:// or https://"},
+		{"flow URL from a capture", flowOf(cartStep("${u}")), ""},
+		{"flow URL with a captured host", flowOf(cartStep("https://${u}:8443/x")), ""},
+		{"flow URL with a captured port", flowOf(cartStep("https://shop.example:${u}/x")), ""},
+		{"flow URL with a captured scheme end", flowOf(cartStep("http${u}")), ""},
+		{"flow URL with an upper-case scheme", flowOf(cartStep("HTTPS://shop.example/${t}")), ""},
 
 		// Captures: each name has one definition.
 		{"two captures of one name in a step", flowOf(FlowStep{Name: "cart", HTTPRequest: HTTPRequest{URL: "https://shop.example/"}, Capture: []Capture{

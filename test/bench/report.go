@@ -92,7 +92,8 @@ func countWrites(lines []string) int {
 	n := 0
 	for _, l := range lines {
 		var c int
-		fmt.Sscanf(l, "%d×", &c)
+		// A line that does not start with a count leaves c at 0: not a write.
+		_, _ = fmt.Sscanf(l, "%d×", &c)
 		n += c
 	}
 	return n

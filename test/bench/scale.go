@@ -70,7 +70,13 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	if err != nil {
 		return nil, err
 	}
-	defer env.Stop()
+	defer func() {
+		// The measurements are taken; a failed stop is worth knowing, not
+		// worth discarding them for.
+		if err := env.Stop(); err != nil {
+			step(sc, fmt.Sprintf("stopping the control plane: %v", err))
+		}
+	}()
 	fast := rest.CopyConfig(env.Config)
 	fast.QPS, fast.Burst = -1, 0 // unthrottled: the physical limit
 	c, err := client.NewWithWatch(fast, client.Options{Scheme: env.Scheme})

@@ -108,7 +108,7 @@ func scrape(token string) (int, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end below; closing cannot lose anything
 	body, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body), err
 }

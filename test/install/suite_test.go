@@ -90,7 +90,11 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}()
 	if kubeconfig, err = env.Kubeconfig(dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -206,7 +210,9 @@ func freeLoopbackAddress() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer l.Close()
+	// Only the address was wanted; the listener is closed to free it, and
+	// nothing was sent on it to lose.
+	defer func() { _ = l.Close() }()
 	return l.Addr().String(), nil
 }
 

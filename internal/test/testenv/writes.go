@@ -103,4 +103,5 @@ func resourceOf(path string) string {
 // RoundTripperFunc is a function that serves as an http.RoundTripper.
 type RoundTripperFunc func(*http.Request) (*http.Response, error)
 
+// RoundTrip calls f.
 func (f RoundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
