@@ -123,22 +123,25 @@ func (c *queryClient) query(ctx context.Context, promql string) (model.Vector, e
 // it in stable words.
 func decodeVector(resp *http.Response, body []byte, promql string) (model.Vector, error) {
 	var answer apiResponse
-	if err := json.Unmarshal(body, &answer); err != nil {
-		mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-		reason := fmt.Sprintf("answered HTTP %d with a body that is not JSON", resp.StatusCode)
-		if mediaType != "" && mediaType != "application/json" {
-			reason = fmt.Sprintf("answered HTTP %d with %s, not JSON", resp.StatusCode, mediaType)
-		}
-		return nil, &Unavailable{Reason: reason, Err: fmt.Errorf("query %s: %w", promql, err)}
-	}
-	if resp.StatusCode/100 != 2 || answer.Status != "success" {
+	jsonErr := json.Unmarshal(body, &answer)
+	switch {
+	case resp.StatusCode/100 != 2:
+		// Prometheus explains its own errors in JSON; a proxy or load
+		// balancer in front of it rarely does.
 		reason := fmt.Sprintf("answered HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
-		if answer.ErrorType != "" {
+		if jsonErr == nil && answer.ErrorType != "" {
 			reason += " (" + answer.ErrorType + ")"
 		}
-		return nil, &Unavailable{Reason: reason, Err: fmt.Errorf("query %s: %s", promql, answer.Error)}
-	}
-	if answer.Data.ResultType != model.ValVector.String() {
+		return nil, &Unavailable{Reason: reason, Err: fmt.Errorf("query %s: %s", promql, firstLine(body))}
+	case jsonErr != nil:
+		reason := "answered with a body that is not JSON"
+		if mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mediaType != "" && mediaType != "application/json" {
+			reason = "answered with " + mediaType + ", not JSON"
+		}
+		return nil, &Unavailable{Reason: reason, Err: fmt.Errorf("query %s: %w", promql, jsonErr)}
+	case answer.Status != "success":
+		return nil, &Unavailable{Reason: "answered an error (" + answer.ErrorType + ")", Err: fmt.Errorf("query %s: %s", promql, answer.Error)}
+	case answer.Data.ResultType != model.ValVector.String():
 		return nil, &Unavailable{Reason: fmt.Sprintf("answered a %q result where a vector was asked for", answer.Data.ResultType), Err: fmt.Errorf("query %s", promql)}
 	}
 	var vector model.Vector
@@ -146,6 +149,15 @@ func decodeVector(resp *http.Response, body []byte, promql string) (model.Vector
 		return nil, &Unavailable{Reason: "answered a vector that does not decode", Err: fmt.Errorf("query %s: %w", promql, err)}
 	}
 	return vector, nil
+}
+
+// firstLine is the start of a body, for logs.
+func firstLine(body []byte) string {
+	line, _, _ := strings.Cut(string(body), "\n")
+	if len(line) > 200 {
+		line = line[:200]
+	}
+	return line
 }
 
 // transportReason names a failure to get an answer at all.
