@@ -1,6 +1,7 @@
 package health
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -129,3 +130,23 @@ func TestRollUp(t *testing.T) {
 }
 
 func ptr32(v int32) *int32 { return &v }
+
+// The query set is fixed: the number of queries does not depend on the
+// monitors, and every query keeps to the watched namespaces.
+func TestQueriesAreFixedAndScoped(t *testing.T) {
+	few, many := queries([]string{"1h", "5m"}, namespaceScope([]string{"shop", " "})), queries([]string{"1h", "28d", "30d", "5m"}, namespaceScope([]string{"shop"}))
+	if len(few) != len(many) || len(few) != 5 {
+		t.Fatalf("%d and %d queries, want 5 for both", len(few), len(many))
+	}
+	for _, q := range many {
+		if !strings.Contains(q.promql, `namespace=~"shop"`) {
+			t.Errorf("unscoped query %s", q.promql)
+		}
+	}
+	if want := `__name__=~"journey:touchpoint_errors:ratio_rate(?:1h|28d|30d|5m)"`; !strings.Contains(many[0].promql, want) {
+		t.Errorf("error ratio query %s, want %s", many[0].promql, want)
+	}
+	if scope := namespaceScope([]string{""}); scope != "" {
+		t.Errorf("no namespaces scope %q, want none", scope)
+	}
+}

@@ -50,6 +50,9 @@ type Poller struct {
 	log       logr.Logger
 	monitorCh chan event.GenericEvent
 	mapCh     chan event.GenericEvent
+	// kick asks for a cycle now: a monitor came with an objective window
+	// the last cycle did not read.
+	kick chan struct{}
 
 	mu sync.Mutex
 	// polled is false until the first cycle ended.
@@ -57,6 +60,8 @@ type Poller struct {
 	// err is the last cycle's failure; nil after a good one.
 	err    *Unavailable
 	latest *series
+	// windows are the error-ratio windows the last cycle read.
+	windowsRead map[string]bool
 	// monitors and maps are the readers of the snapshot, each with the
 	// reading it was last given or enqueued for.
 	monitors map[types.NamespacedName]*monitorWatch
@@ -136,6 +141,7 @@ func NewPoller(opts PollerOptions) (*Poller, error) {
 		log:       log,
 		monitorCh: make(chan event.GenericEvent, 1024),
 		mapCh:     make(chan event.GenericEvent, 1024),
+		kick:      make(chan struct{}, 1),
 		latest:    newSeries(),
 		monitors:  map[types.NamespacedName]*monitorWatch{},
 		maps:      map[types.NamespacedName]*mapWatch{},
@@ -169,6 +175,7 @@ func (p *Poller) Start(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(p.nextWait(failures)):
+		case <-p.kick:
 		}
 	}
 }
@@ -197,7 +204,8 @@ func (p *Poller) logTransition(err error, failuresBefore int) {
 // timeout, then the fan-out to the readers whose reading changed. It
 // returns the cycle's failure, which the snapshot records as well.
 func (p *Poller) Poll(ctx context.Context) error {
-	read, err := p.read(ctx)
+	windows := p.windows()
+	read, err := p.read(ctx, windows)
 	if ctx.Err() != nil {
 		// The manager is stopping: that is no news about Prometheus.
 		return ctx.Err()
@@ -212,11 +220,16 @@ func (p *Poller) Poll(ctx context.Context) error {
 		p.err = err
 	} else {
 		p.latest = read
+		p.windowsRead = map[string]bool{}
+		for _, w := range windows {
+			p.windowsRead[w] = true
+		}
 	}
 	monitors, maps := p.changedLocked()
 	p.mu.Unlock()
 	p.enqueue(ctx, p.monitorCh, monitors)
 	p.enqueue(ctx, p.mapCh, maps)
+	// err is a *Unavailable: a nil one must not become a non-nil error.
 	if err != nil {
 		return err
 	}
@@ -224,11 +237,11 @@ func (p *Poller) Poll(ctx context.Context) error {
 }
 
 // read runs the queries and files their answers.
-func (p *Poller) read(ctx context.Context) (*series, *Unavailable) {
+func (p *Poller) read(ctx context.Context, windows []string) (*series, *Unavailable) {
 	ctx, cancel := context.WithTimeout(ctx, p.client.timeout)
 	defer cancel()
 	read := newSeries()
-	for _, q := range queries(p.windows(), p.scope) {
+	for _, q := range queries(windows, p.scope) {
 		vector, err := p.client.query(ctx, q.promql)
 		if err != nil {
 			var u *Unavailable
@@ -290,18 +303,18 @@ func (p *Poller) enqueue(ctx context.Context, ch chan<- event.GenericEvent, keys
 	}
 }
 
-// Touchpoint is the latest observation of a touchpoint, judged with the
-// given objective window's ratio; err is the last cycle's failure (the
-// observation is then the last good one), and ok says whether the
-// touchpoint had any series at all.
-func (p *Poller) Touchpoint(key TouchpointKey, objectiveWindow string) (obs Observation, err error, ok bool) {
+// Touchpoint is the latest observation of a touchpoint, with the given
+// objective window's ratio; ok says whether the touchpoint had any series
+// at all, and err is the last cycle's failure (the observation is then the
+// last good one).
+func (p *Poller) Touchpoint(key TouchpointKey, objectiveWindow string) (obs Observation, ok bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t, ok := p.latest.touchpoints[key]
 	if p.err != nil {
 		err = p.err
 	}
-	return t.observation(objectiveWindow), err, ok
+	return t.observation(objectiveWindow), ok, err
 }
 
 // Latest registers the monitor as a reader of its touchpoint and returns
@@ -312,6 +325,14 @@ func (p *Poller) Latest(monitor types.NamespacedName, w Watch) Reading {
 	defer p.mu.Unlock()
 	r := p.readingLocked(w)
 	p.monitors[monitor] = &monitorWatch{watch: w, sent: r}
+	if p.polled && p.err == nil && !p.windowsRead[w.ObjectiveWindow] {
+		// Read the new window now rather than show the monitor without
+		// its availability for a whole interval.
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
+	}
 	return r
 }
 
