@@ -543,7 +543,10 @@ type TouchpointMonitorStatus struct {
 	Rules *RulesStatus `json:"rules,omitempty"`
 }
 
-// SLIStatus holds SLI values, as decimal text rounded for display.
+// SLIStatus holds SLI values as decimal text, quantised to what a person
+// acts on so that live traffic does not rewrite status at every poll:
+// availability to 0.01 percentage points, the error budget to whole
+// percent (rounded down), burn rate and latency to 2 significant digits.
 type SLIStatus struct {
 	// availability over the objective window, in percent, e.g. "99.93".
 	// +optional
@@ -580,7 +583,10 @@ type FiringAlert struct {
 	// +required
 	// +kubebuilder:validation:MaxLength=256
 	Severity string `json:"severity"`
-	// since is when the alert started firing.
+	// since is when the alert became active, its pending period (the
+	// rule's "for") included: Prometheus keeps that time, not the moment
+	// the alert began to fire, in ALERTS_FOR_STATE. It marks when the
+	// condition behind the alert began.
 	// +optional
 	Since *metav1.Time `json:"since,omitempty"`
 }

@@ -33,7 +33,7 @@ type config struct {
 	leaderElectionNS string
 	probeImage       string
 	watchNamespaces  string
-	prometheus       health.SourceOptions
+	prometheus       health.ClientOptions
 	healthInterval   time.Duration
 	concurrency      int
 	apiQPS           float64
@@ -53,7 +53,7 @@ func parseFlags(args []string) (config, zap.Options, error) {
 	fs.StringVar(&c.prometheus.URL, "prometheus-url", "", "URL of the Prometheus HTTP API (or a Thanos/Mimir query front end) to read touchpoint health from; health stays Unknown when empty.")
 	fs.StringVar(&c.prometheus.BearerTokenFile, "prometheus-bearer-token-file", "", "File holding a bearer token for the Prometheus API, read at every request.")
 	fs.StringVar(&c.prometheus.CAFile, "prometheus-ca-file", "", "PEM file of CAs to trust for an https:// Prometheus URL.")
-	fs.DurationVar(&c.healthInterval, "health-interval", 30*time.Second, "How often each touchpoint's health is read from Prometheus (with 10% jitter).")
+	fs.DurationVar(&c.healthInterval, "health-interval", 30*time.Second, "How often the health of every touchpoint is read from Prometheus, with one fixed set of queries for all of them (with 10% jitter; backing off up to 5x while Prometheus fails).")
 	fs.IntVar(&c.concurrency, "max-concurrent-reconciles", 4, "Objects of one kind reconciled at the same time.")
 	fs.Float64Var(&c.apiQPS, "kube-api-qps", 50, "Steady rate of requests to the apiserver.")
 	fs.IntVar(&c.apiBurst, "kube-api-burst", 100, "Burst of requests to the apiserver above --kube-api-qps.")
@@ -106,12 +106,8 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
-	opts := controller.Options{ProbeImage: c.probeImage, HealthInterval: c.healthInterval}
-	if c.prometheus.URL != "" {
-		if opts.Health, err = health.NewSource(c.prometheus); err != nil {
-			return err
-		}
-	}
+	opts := controller.Options{ProbeImage: c.probeImage, Prometheus: c.prometheus, HealthInterval: c.healthInterval,
+		WatchNamespaces: strings.Split(c.watchNamespaces, ",")}
 	if err := controller.SetupWithManager(ctx, mgr, opts); err != nil {
 		return err
 	}

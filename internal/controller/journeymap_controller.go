@@ -9,9 +9,9 @@ import (
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,11 +36,9 @@ type JourneyMapReconciler struct {
 	Events             eventRecorder
 	// ProbeImage is the journey-probe image the collectors run.
 	ProbeImage string
-	// Health reads the journey success ratio; nil when no Prometheus is
-	// configured.
-	Health *health.Source
-	// HealthInterval is how often it is read again, with jitter.
-	HealthInterval time.Duration
+	// Health is the manager's health poller, whose latest snapshot holds
+	// the journey success ratio; nil when no Prometheus is configured.
+	Health *health.Poller
 	// Validity caches spec validation per monitor generation.
 	Validity *validity
 
@@ -76,6 +74,9 @@ func (s *mapScope) recheckAfter(d time.Duration) {
 func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &cxv1alpha1.JourneyMap{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Health.ForgetMap(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if r.Applier.CacheBehind(obj) {
@@ -237,26 +238,26 @@ func (r *JourneyMapReconciler) reconcileRules(ctx context.Context, s *mapScope) 
 	return nil
 }
 
-// rollUpHealth rolls the monitors' health up and, with a Prometheus to ask,
-// reads the journey success ratio its roll-up rules record.
-func (r *JourneyMapReconciler) rollUpHealth(ctx context.Context, s *mapScope) error {
+// rollUpHealth rolls the monitors' health up and, with a Prometheus to
+// ask, shows the journey success ratio of the poller's latest snapshot.
+// While Prometheus cannot be asked the last ratio stays; the monitors say
+// why in their TelemetryBound condition.
+func (r *JourneyMapReconciler) rollUpHealth(_ context.Context, s *mapScope) error {
 	setHealth(s.journey, s.bindings)
 	if r.Health == nil {
 		return nil
 	}
-	s.recheckAfter(wait.Jitter(r.HealthInterval, 0.1))
-	ratio, err := r.Health.JourneySuccess(ctx, s.journey.Namespace, s.journey.Name)
-	if err != nil {
-		// The monitors report the outage in their TelemetryBound condition.
-		ctrl.LoggerFrom(ctx).Info("Prometheus could not be queried for the journey success ratio", "error", err.Error())
-		return nil
+	reading := r.Health.Journey(client.ObjectKeyFromObject(s.journey), health.JourneyKey{Namespace: s.journey.Namespace, Journey: s.journey.Name})
+	if reading.Polled && reading.Unreachable == "" {
+		setSuccessRatio(s.journey, reading.SuccessRatio)
 	}
-	setSuccessRatio(s.journey, ratio)
 	return nil
 }
 
-// SetupWithManager wires the watches: the map, its children, its persona
-// and its monitors (their status carries the health rolled up here).
+// SetupWithManager wires the watches: the map, its children, its persona,
+// its monitors (their status carries the health rolled up here; only
+// changes of what is rolled up requeue the map) and the health poller's
+// events for the journey success ratio.
 func (r *JourneyMapReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.requeueAll = make(chan event.GenericEvent)
 	b := ctrl.NewControllerManagedBy(mgr).
@@ -265,10 +266,14 @@ func (r *JourneyMapReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Service{}, builder.OnlyMetadata).
 		Owns(&appsv1.Deployment{}, builder.OnlyMetadata).
 		Watches(&cxv1alpha1.Persona{}, handler.EnqueueRequestsFromMapFunc(r.mapsOfPersona)).
-		Watches(&cxv1alpha1.TouchpointMonitor{}, handler.EnqueueRequestsFromMapFunc(mapOfMonitor)).
+		Watches(&cxv1alpha1.TouchpointMonitor{}, handler.EnqueueRequestsFromMapFunc(mapOfMonitor),
+			builder.WithPredicates(monitorRollUpChanged)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(secretEvents(r.Client, mapsOfMonitors)),
 			builder.OnlyMetadata, builder.WithPredicates(existenceChanged)).
 		WatchesRawSource(source.Channel(r.requeueAll, &handler.EnqueueRequestForObject{}))
+	if r.Health != nil {
+		b = b.WatchesRawSource(source.Channel(r.Health.MapEvents(), &handler.EnqueueRequestForObject{}))
+	}
 	if r.PrometheusOperator.Installed() {
 		b = b.Owns(&monitoringv1.PrometheusRule{}, builder.OnlyMetadata).Owns(&monitoringv1.ServiceMonitor{}, builder.OnlyMetadata)
 	}

@@ -132,11 +132,8 @@ func summarizeMap(m *cxv1alpha1.JourneyMap, reconcileErr error) {
 	}
 }
 
-// setSuccessRatio shows the chance a customer gets through the journey; it
-// is cleared while Prometheus has no series for it.
-func setSuccessRatio(m *cxv1alpha1.JourneyMap, ratio *float64) {
-	m.Status.SuccessRatio = ""
-	if ratio != nil {
-		m.Status.SuccessRatio = health.FormatRatio(*ratio)
-	}
+// setSuccessRatio shows the chance a customer gets through the journey,
+// quantised by the poller; empty while Prometheus has no series for it.
+func setSuccessRatio(m *cxv1alpha1.JourneyMap, ratio string) {
+	m.Status.SuccessRatio = ratio
 }

@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -59,11 +60,13 @@ func (r *PersonaReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 }
 
 // SetupWithManager watches personas and the maps that name them, status
-// included: the maps' health is what the persona rolls up.
+// included: the maps' health and score are what the persona rolls up
+// (mapRollUpChanged lets only those through).
 func (r *PersonaReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&cxv1alpha1.Persona{}).
-		Watches(&cxv1alpha1.JourneyMap{}, handler.EnqueueRequestsFromMapFunc(personaOfMap)).
+		Watches(&cxv1alpha1.JourneyMap{}, handler.EnqueueRequestsFromMapFunc(personaOfMap),
+			builder.WithPredicates(mapRollUpChanged)).
 		Complete(r)
 }
 

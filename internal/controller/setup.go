@@ -22,11 +22,14 @@ import (
 type Options struct {
 	// ProbeImage is the journey-probe image the collectors run.
 	ProbeImage string
-	// Health reads touchpoint health from Prometheus; nil turns health
-	// evaluation off and every health stays Unknown.
-	Health *health.Source
-	// HealthInterval is how often health is read again; 30s when zero.
+	// Prometheus says where touchpoint health is read from; an empty URL
+	// turns health evaluation off and every health stays Unknown.
+	Prometheus health.ClientOptions
+	// HealthInterval is how often health is read; 30s when zero.
 	HealthInterval time.Duration
+	// WatchNamespaces scope the health queries as they scope the cache;
+	// all namespaces when empty.
+	WatchNamespaces []string
 }
 
 // SetupWithManager registers the indexes and every reconciler with mgr. It
@@ -42,17 +45,18 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 	applier := &apply.Applier{Client: mgr.GetClient(), Reader: mgr.GetClient()}
 	events := eventRecorder{EventRecorder: mgr.GetEventRecorder("journey-operator")}
 
-	if opts.HealthInterval == 0 {
-		opts.HealthInterval = 30 * time.Second
+	poller, err := newPoller(mgr, opts)
+	if err != nil {
+		return err
 	}
 	valid := &validity{}
 	monitors := &TouchpointMonitorReconciler{Client: mgr.GetClient(), Applier: applier, PrometheusOperator: prometheusOperator, Events: events,
-		Health: opts.Health, HealthInterval: opts.HealthInterval, Validity: valid}
+		Health: poller, Validity: valid}
 	if err := monitors.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the TouchpointMonitor controller: %w", err)
 	}
 	maps := &JourneyMapReconciler{Client: mgr.GetClient(), Applier: applier, PrometheusOperator: prometheusOperator, Events: events, ProbeImage: opts.ProbeImage,
-		Health: opts.Health, HealthInterval: opts.HealthInterval, Validity: valid}
+		Health: poller, Validity: valid}
 	if err := maps.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the JourneyMap controller: %w", err)
 	}
@@ -66,6 +70,27 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 		}
 	}
 	return nil
+}
+
+// newPoller builds the manager's one health poller and adds it to mgr;
+// nil without a Prometheus URL.
+func newPoller(mgr ctrl.Manager, opts Options) (*health.Poller, error) {
+	if opts.Prometheus.URL == "" {
+		return nil, nil
+	}
+	poller, err := health.NewPoller(health.PollerOptions{
+		ClientOptions: opts.Prometheus,
+		Interval:      opts.HealthInterval,
+		Namespaces:    opts.WatchNamespaces,
+		Logger:        mgr.GetLogger().WithName("health"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("health poller: %w", err)
+	}
+	if err := mgr.Add(poller); err != nil {
+		return nil, fmt.Errorf("health poller: %w", err)
+	}
+	return poller, nil
 }
 
 // CacheOptions keep the manager's cache small: only the namespaces watched

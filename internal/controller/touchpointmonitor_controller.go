@@ -12,7 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -37,10 +36,10 @@ type TouchpointMonitorReconciler struct {
 	Applier            *apply.Applier
 	PrometheusOperator *PrometheusOperator
 	Events             eventRecorder
-	// Health reads SLIs and alerts; nil when no Prometheus is configured.
-	Health *health.Source
-	// HealthInterval is how often health is read again, with jitter.
-	HealthInterval time.Duration
+	// Health is the manager's health poller, whose latest snapshot the
+	// monitor's health is judged from; nil when no Prometheus is
+	// configured.
+	Health *health.Poller
 	// Validity caches spec validation per monitor generation.
 	Validity *validity
 
@@ -67,6 +66,7 @@ func (r *TouchpointMonitorReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Validity.forget(req.NamespacedName)
+			r.Health.ForgetMonitor(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -213,40 +213,50 @@ func (r *TouchpointMonitorReconciler) reconcileRules(ctx context.Context, s *mon
 	return true, nil
 }
 
-// evaluateHealth reads the touchpoint's SLIs and alerts from Prometheus and
-// judges its health, then asks to be back after the health interval. When
-// Prometheus cannot be asked, health is Unknown and the last SLI values stay.
-func (r *TouchpointMonitorReconciler) evaluateHealth(ctx context.Context, s *monitorScope) (bool, error) {
+// evaluateHealth judges the touchpoint from the poller's latest snapshot;
+// it asks Prometheus nothing and asks to come back never: the poller
+// enqueues the monitor when its reading changes. While Prometheus cannot
+// be asked, health is Unknown, the reason shows, and the last SLI values
+// and alerts stay.
+func (r *TouchpointMonitorReconciler) evaluateHealth(_ context.Context, s *monitorScope) (bool, error) {
 	if r.Health == nil {
 		return true, nil
 	}
-	s.requeueAfter = sooner(s.requeueAfter, wait.Jitter(r.HealthInterval, 0.1))
-	budget, err := s.binding.ErrorBudget()
+	watch, err := healthWatch(s)
 	if err != nil {
 		return false, err
 	}
-	spec := s.monitor.Spec
-	latency := s.binding.Latency()
-	query := health.TouchpointQuery{
-		Namespace:       s.monitor.Namespace,
-		Journey:         s.binding.Map.Name,
-		Touchpoint:      s.binding.Touchpoint.Name,
-		ObjectiveWindow: journey.ObjectiveWindow(s.monitor),
-		Probe:           spec.Probe != nil,
-		Latency:         spec.Probe != nil && latency != nil,
+	reading := r.Health.Latest(client.ObjectKeyFromObject(s.monitor), watch)
+	switch {
+	case !reading.Polled:
+		// The first cycle enqueues every monitor when it ends.
+	case reading.Unreachable != "":
+		setPrometheusUnreachable(s.monitor, reading.Unreachable)
+	default:
+		setVerdict(s.monitor, reading.Verdict, reading.Alerts)
 	}
-	obs, err := r.Health.Observe(ctx, query)
+	return true, nil
+}
+
+// healthWatch is what the poller judges the monitor's touchpoint by.
+func healthWatch(s *monitorScope) (health.Watch, error) {
+	budget, err := s.binding.ErrorBudget()
 	if err != nil {
-		ctrl.LoggerFrom(ctx).Info("Prometheus could not be queried; health is Unknown until it can", "error", err.Error())
-		setPrometheusUnreachable(s.monitor)
-		return true, nil
+		return health.Watch{}, err
 	}
-	objective := health.Objective{Budget: budget, PageSeverity: s.binding.PageSeverity()}
-	if latency != nil {
+	objective := health.Objective{
+		Budget:         budget,
+		PageErrorRatio: budget * journey.PageBurnRate,
+		PageSeverity:   s.binding.PageSeverity(),
+	}
+	if latency := s.binding.Latency(); latency != nil {
 		objective.LatencyThreshold = latency.Threshold.Duration
 	}
-	setVerdict(s.monitor, health.Judge(obs, objective), obs.Alerts)
-	return true, nil
+	return health.Watch{
+		Touchpoint:      health.TouchpointKey{Namespace: s.monitor.Namespace, Journey: s.binding.Map.Name, Touchpoint: s.binding.Touchpoint.Name},
+		ObjectiveWindow: journey.ObjectiveWindow(s.monitor),
+		Objective:       objective,
+	}, nil
 }
 
 // removeRules deletes the monitor's rules while it is not bound to a
@@ -285,6 +295,9 @@ func (r *TouchpointMonitorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			handler.EnqueueRequestsFromMapFunc(secretEvents(r.Client, requestsFor)),
 			builder.OnlyMetadata, builder.WithPredicates(existenceChanged)).
 		WatchesRawSource(source.Channel(r.requeueAll, &handler.EnqueueRequestForObject{}))
+	if r.Health != nil {
+		b = b.WatchesRawSource(source.Channel(r.Health.MonitorEvents(), &handler.EnqueueRequestForObject{}))
+	}
 	if r.PrometheusOperator.Installed() {
 		b = b.Owns(&monitoringv1.PrometheusRule{}, builder.OnlyMetadata)
 	}

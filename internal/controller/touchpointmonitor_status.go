@@ -88,8 +88,10 @@ func summarizeMonitor(m *cxv1alpha1.TouchpointMonitor, reconcileErr error) {
 	}
 }
 
-// setVerdict writes what Prometheus showed. since of each alert comes from
-// Prometheus, so it does not tick between evaluations.
+// setVerdict writes what the poller's latest snapshot showed, judged and
+// quantised, with the reason for the health in TelemetryBound's message.
+// since of each alert comes from Prometheus, so it does not tick between
+// cycles.
 func setVerdict(m *cxv1alpha1.TouchpointMonitor, v health.Verdict, alerts []health.Alert) {
 	if !v.HasData {
 		setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.TelemetryBoundCondition, metav1.ConditionFalse, cxv1alpha1.NoDataReason,
@@ -99,7 +101,7 @@ func setVerdict(m *cxv1alpha1.TouchpointMonitor, v health.Verdict, alerts []heal
 		return
 	}
 	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.TelemetryBoundCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason,
-		"Prometheus holds SLI series for this touchpoint")
+		fmt.Sprintf("Prometheus holds SLI series for this touchpoint; %s: %s", v.Health, v.Reason))
 	m.Status.Health = v.Health
 	sli := v.SLI
 	m.Status.SLI = &sli
@@ -110,11 +112,12 @@ func setVerdict(m *cxv1alpha1.TouchpointMonitor, v health.Verdict, alerts []heal
 	}
 }
 
-// setPrometheusUnreachable keeps the last SLI values: a monitoring outage
-// is not a customer outage, and erasing them would hide the last known
-// state.
-func setPrometheusUnreachable(m *cxv1alpha1.TouchpointMonitor) {
+// setPrometheusUnreachable says why Prometheus could not be asked, in the
+// poller's stable words, and keeps the last SLI values and alerts: a
+// monitoring outage is not a customer outage, and erasing them would hide
+// the last known state.
+func setPrometheusUnreachable(m *cxv1alpha1.TouchpointMonitor, reason string) {
 	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.TelemetryBoundCondition, metav1.ConditionUnknown, cxv1alpha1.PrometheusUnreachableReason,
-		"Prometheus could not be queried; health is Unknown and the last SLI values are kept")
+		"Prometheus "+reason+"; health is Unknown and the last SLI values are kept until it answers")
 	m.Status.Health = cxv1alpha1.HealthUnknown
 }

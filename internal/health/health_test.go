@@ -1,6 +1,7 @@
 package health
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -10,44 +11,86 @@ import (
 func ptr(v float64) *float64 { return &v }
 
 func TestJudge(t *testing.T) {
-	objective := Objective{Budget: 0.005, PageSeverity: "critical", LatencyThreshold: 800 * time.Millisecond}
+	objective := Objective{Budget: 0.005, PageErrorRatio: 0.005 * 14.4, PageSeverity: "critical", LatencyThreshold: 800 * time.Millisecond}
 	healthy := Observation{ErrorsShort: ptr(0), ErrorsLastHour: ptr(0.001), ErrorsObjective: ptr(0.002), ProbeSuccess: ptr(1), LatencySeconds: ptr(0.2)}
 	with := func(change func(*Observation)) Observation {
 		o := healthy
 		change(&o)
 		return o
 	}
+	page := Alert{Name: "JourneyTouchpointErrorBudgetBurn", Severity: "critical"}
 	cases := []struct {
-		name string
-		obs  Observation
-		want cxv1alpha1.Health
+		name   string
+		obs    Observation
+		want   cxv1alpha1.Health
+		reason string
 	}{
-		{"no series", Observation{}, cxv1alpha1.HealthUnknown},
-		{"meeting objectives", healthy, cxv1alpha1.HealthHealthy},
-		{"page alert", with(func(o *Observation) {
-			o.Alerts = []Alert{{Name: "JourneyTouchpointErrorBudgetBurn", Severity: "critical"}}
-		}), cxv1alpha1.HealthCritical},
+		{"no data", Observation{}, cxv1alpha1.HealthUnknown, ReasonNoData},
+		{"healthy", healthy, cxv1alpha1.HealthHealthy, ReasonMeeting},
+		{"probe failing now", with(func(o *Observation) { o.ProbeSuccess = ptr(0) }), cxv1alpha1.HealthCritical, ReasonProbeFailing},
+		{"5m ratio of real traffic above the page threshold", with(func(o *Observation) { o.MetricErrorsShort = ptr(0.2) }),
+			cxv1alpha1.HealthCritical, ReasonTrafficFailing},
+		{"5m ratio of real traffic below the page threshold", with(func(o *Observation) { o.MetricErrorsShort = ptr(0.05) }),
+			cxv1alpha1.HealthHealthy, ReasonMeeting},
+		{"probe failing and page alert firing", with(func(o *Observation) { o.ProbeSuccess = ptr(0); o.Alerts = []Alert{page} }),
+			cxv1alpha1.HealthCritical, ReasonProbeFailing},
+		// The probe works again, its own 5m ratio still remembers the
+		// outage, the page alert still fires and the budget is spent:
+		// customers get through, so not Critical.
+		{"recovered with page alert still firing", with(func(o *Observation) {
+			o.ErrorsShort, o.ErrorsObjective, o.Alerts = ptr(0.4), ptr(0.02), []Alert{page}
+		}), cxv1alpha1.HealthDegraded, ReasonRecovering + ", " + ReasonBudgetSpent},
 		{"ticket alert", with(func(o *Observation) {
 			o.Alerts = []Alert{{Name: "JourneyTouchpointErrorBudgetBurn", Severity: "warning"}}
-		}), cxv1alpha1.HealthDegraded},
-		{"budget overspent but working now", with(func(o *Observation) { o.ErrorsObjective = ptr(0.006) }), cxv1alpha1.HealthDegraded},
-		{"probe failing now", with(func(o *Observation) { o.ProbeSuccess = ptr(0) }), cxv1alpha1.HealthCritical},
-		{"last hour below objective", with(func(o *Observation) { o.ErrorsLastHour = ptr(0.02) }), cxv1alpha1.HealthDegraded},
-		{"slow", with(func(o *Observation) { o.LatencySeconds = ptr(1.2) }), cxv1alpha1.HealthDegraded},
+		}), cxv1alpha1.HealthDegraded, ReasonOtherAlert},
+		{"budget spent but working now", with(func(o *Observation) { o.ErrorsObjective = ptr(0.006) }), cxv1alpha1.HealthDegraded, ReasonBudgetSpent},
+		{"last hour below objective", with(func(o *Observation) { o.ErrorsLastHour = ptr(0.02) }), cxv1alpha1.HealthDegraded, ReasonBelowObjective},
+		{"slow", with(func(o *Observation) { o.LatencySeconds = ptr(1.2) }), cxv1alpha1.HealthDegraded, ReasonSlow},
 	}
 	for _, tc := range cases {
-		if got := Judge(tc.obs, objective).Health; got != tc.want {
-			t.Errorf("%s: health %s, want %s", tc.name, got, tc.want)
+		v := Judge(tc.obs, objective)
+		if v.Health != tc.want || v.Reason != tc.reason {
+			t.Errorf("%s: %s (%s), want %s (%s)", tc.name, v.Health, v.Reason, tc.want, tc.reason)
 		}
 	}
 
 	v := Judge(healthy, objective)
-	want := cxv1alpha1.SLIStatus{Availability: "99.80", AvailabilityLastHour: "99.90", Latency: "200ms", ErrorBudgetRemaining: "60.0", BurnRate: "0.20"}
+	want := cxv1alpha1.SLIStatus{Availability: "99.80", AvailabilityLastHour: "99.90", Latency: "200ms", ErrorBudgetRemaining: "60", BurnRate: "0.20"}
 	if v.SLI != want {
 		t.Errorf("SLI %+v, want %+v", v.SLI, want)
 	}
 	if got := Judge(with(func(o *Observation) { o.ErrorsObjective = ptr(0.00001) }), objective).SLI.Availability; got != "99.99" {
 		t.Errorf("a failure must never print as 100.00, got %s", got)
+	}
+}
+
+// Live traffic moves the raw numbers at every poll; the quantised ones
+// move only when a person would act differently.
+func TestQuantisation(t *testing.T) {
+	cases := []struct{ name, got, want string }{
+		{"burn rate, 2 significant digits", burnRate(1.234), "1.2"},
+		{"burn rate above 10", burnRate(14.46), "14"},
+		{"burn rate no finer than 0.01", burnRate(0.0012), "0.00"},
+		{"burn rate below 1", burnRate(0.2049), "0.20"},
+		{"burn rate in the hundreds", burnRate(123.4), "120"},
+		{"latency in ms", latency(0.2345), "230ms"},
+		{"latency in s", latency(1.234), "1.2s"},
+		{"latency no finer than 1ms", latency(0.00045), "0s"},
+		{"latency of a few ms", latency(0.0047), "5ms"},
+		{"budget rounded down", budgetRemaining(0.002, 0.005), "60"},
+		{"budget just overspent shows negative", budgetRemaining(0.00501, 0.005), "-1"},
+		{"budget whole percent", budgetRemaining(0.0020004, 0.005), "59"},
+		{"availability", percent(1 - 0.00123), "99.88"},
+		{"success ratio", FormatRatio(0.973149), "0.9731"},
+	}
+	for _, tc := range cases {
+		if tc.got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, tc.got, tc.want)
+		}
+	}
+	// Latency wobbling by a few ms around 230ms writes nothing.
+	if latency(0.2312) != latency(0.2338) {
+		t.Errorf("230ms wobbles: %s vs %s", latency(0.2312), latency(0.2338))
 	}
 }
 
@@ -87,3 +130,23 @@ func TestRollUp(t *testing.T) {
 }
 
 func ptr32(v int32) *int32 { return &v }
+
+// The query set is fixed: the number of queries does not depend on the
+// monitors, and every query keeps to the watched namespaces.
+func TestQueriesAreFixedAndScoped(t *testing.T) {
+	few, many := queries([]string{"1h", "5m"}, namespaceScope([]string{"shop", " "})), queries([]string{"1h", "28d", "30d", "5m"}, namespaceScope([]string{"shop"}))
+	if len(few) != len(many) || len(few) != 5 {
+		t.Fatalf("%d and %d queries, want 5 for both", len(few), len(many))
+	}
+	for _, q := range many {
+		if !strings.Contains(q.promql, `namespace=~"shop"`) {
+			t.Errorf("unscoped query %s", q.promql)
+		}
+	}
+	if want := `__name__=~"journey:touchpoint_errors:ratio_rate(?:1h|28d|30d|5m)"`; !strings.Contains(many[0].promql, want) {
+		t.Errorf("error ratio query %s, want %s", many[0].promql, want)
+	}
+	if scope := namespaceScope([]string{""}); scope != "" {
+		t.Errorf("no namespaces scope %q, want none", scope)
+	}
+}

@@ -54,12 +54,18 @@ type BurnRateTier struct {
 // given for.
 const referenceWindow = 30 * 24 * time.Hour
 
+// PageBurnRate is the burn rate of the fastest page tier: an error ratio
+// of PageBurnRate times the budget over five minutes would spend a 30-day
+// budget in about two days. Health calls a touchpoint whose real traffic
+// fails that fast Critical.
+const PageBurnRate = 14.4
+
 var referenceTiers = []struct {
 	page              bool
 	factor            float64
 	long, short, hold time.Duration
 }{
-	{page: true, factor: 14.4, long: time.Hour, short: 5 * time.Minute, hold: 2 * time.Minute},
+	{page: true, factor: PageBurnRate, long: time.Hour, short: 5 * time.Minute, hold: 2 * time.Minute},
 	{page: true, factor: 6, long: 6 * time.Hour, short: 30 * time.Minute, hold: 2 * time.Minute},
 	{page: false, factor: 3, long: 24 * time.Hour, short: 2 * time.Hour, hold: 15 * time.Minute},
 	{page: false, factor: 1, long: 72 * time.Hour, short: 6 * time.Hour, hold: 15 * time.Minute},

@@ -168,10 +168,6 @@ func (s *Stack) startShop(address string) error {
 }
 
 func (s *Stack) startOperator(ctx context.Context, opts Options) error {
-	source, err := health.NewSource(health.SourceOptions{URL: s.PrometheusURL})
-	if err != nil {
-		return err
-	}
 	logger := opts.Logger
 	if logger.GetSink() == nil {
 		logger = logr.Discard()
@@ -189,7 +185,7 @@ func (s *Stack) startOperator(ctx context.Context, opts Options) error {
 	}
 	if err := controller.SetupWithManager(ctx, mgr, controller.Options{
 		ProbeImage:     "journey-probe:local",
-		Health:         source,
+		Prometheus:     health.ClientOptions{URL: s.PrometheusURL},
 		HealthInterval: opts.HealthInterval,
 	}); err != nil {
 		return err
