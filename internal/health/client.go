@@ -111,7 +111,8 @@ func (c *queryClient) query(ctx context.Context, promql string) (model.Vector, e
 	if err != nil {
 		return nil, &Unavailable{Reason: c.transportReason(ctx, err), Err: fmt.Errorf("query %s: %w", promql, err)}
 	}
-	defer resp.Body.Close()
+	// The body is read whole below; a failure to close it changes nothing.
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
 		return nil, &Unavailable{Reason: c.transportReason(ctx, err), Err: fmt.Errorf("reading the answer to %s: %w", promql, err)}

@@ -51,7 +51,7 @@ func newTestPoller(t *testing.T, promURL string, interval time.Duration) *Poller
 func TestPollerQueriesAFixedSetPerCycle(t *testing.T) {
 	e := newExporter(t)
 	for i := 0; i < 20; i++ {
-		e.touchpoint("shop", "trial", tpName(i), watchOf(i).ObjectiveWindow)
+		e.touchpoint(tpName(i), watchOf(i).ObjectiveWindow)
 	}
 	e.set(`journey:success:ratio_rate5m{namespace="shop", journey="trial"}`, 0.973149)
 	prom := startPrometheus(t, freeAddress(t), e.server.URL)
@@ -251,7 +251,7 @@ func TestPollerAgainstPrometheus(t *testing.T) {
 	const monitors = 6
 	e := newExporter(t)
 	for i := 0; i < monitors; i++ {
-		e.touchpoint("shop", "trial", tpName(i), watchOf(i).ObjectiveWindow)
+		e.touchpoint(tpName(i), watchOf(i).ObjectiveWindow)
 	}
 	prom := startPrometheus(t, freeAddress(t), e.server.URL)
 	proxy := newFaultProxy(t, prom.url())
@@ -265,7 +265,7 @@ func TestPollerAgainstPrometheus(t *testing.T) {
 		e.drop(tpName(3))
 		f.await(t, "no data", []int{3}, healthIs(cxv1alpha1.HealthUnknown, ReasonNoData))
 		f.await(t, "others fine", []int{0, 1, 2, 4, 5}, healthIs(cxv1alpha1.HealthHealthy, ReasonMeeting))
-		e.touchpoint("shop", "trial", tpName(3), watchOf(3).ObjectiveWindow)
+		e.touchpoint(tpName(3), watchOf(3).ObjectiveWindow)
 		f.await(t, "back", []int{3}, healthIs(cxv1alpha1.HealthHealthy, ReasonMeeting))
 	})
 
@@ -336,7 +336,7 @@ func TestPollerPrometheusDownAndBack(t *testing.T) {
 	const monitors = 3
 	e := newExporter(t)
 	for i := 0; i < monitors; i++ {
-		e.touchpoint("shop", "trial", tpName(i), watchOf(i).ObjectiveWindow)
+		e.touchpoint(tpName(i), watchOf(i).ObjectiveWindow)
 	}
 	address := freeAddress(t)
 	p := newTestPoller(t, "http://"+address, 100*time.Millisecond)

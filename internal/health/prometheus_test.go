@@ -41,7 +41,7 @@ func newExporter(t *testing.T) *exporter {
 		}
 		sort.Strings(lines)
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		fmt.Fprintln(w, strings.Join(lines, "\n"))
+		_, _ = fmt.Fprintln(w, strings.Join(lines, "\n"))
 	}))
 	t.Cleanup(e.server.Close)
 	return e
@@ -64,9 +64,10 @@ func (e *exporter) drop(touchpoint string) {
 	}
 }
 
-// touchpoint exposes the series of a healthy probed touchpoint.
-func (e *exporter) touchpoint(ns, journey, tp string, objectiveWindows ...string) {
-	l := fmt.Sprintf(`namespace=%q, journey=%q, touchpoint=%q`, ns, journey, tp)
+// touchpoint exposes the series of a healthy probed touchpoint of journey
+// trial in namespace shop.
+func (e *exporter) touchpoint(tp string, objectiveWindows ...string) {
+	l := fmt.Sprintf(`namespace="shop", journey="trial", touchpoint=%q`, tp)
 	e.set(fmt.Sprintf(`journey:touchpoint_errors:ratio_rate5m{%s, sli="probe"}`, l), 0)
 	e.set(fmt.Sprintf(`journey:touchpoint_errors:ratio_rate1h{%s, sli="probe"}`, l), 0.001)
 	for _, w := range objectiveWindows {
@@ -145,14 +146,14 @@ func (p *prometheus) start(binary string) {
 	p.exited = make(chan struct{})
 	go func(cmd *exec.Cmd, exited chan struct{}) {
 		_ = cmd.Wait()
-		log.Close()
+		_ = log.Close()
 		close(exited)
 	}(p.cmd, p.exited)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get("http://" + p.address + "/-/ready")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return
 			}
@@ -195,7 +196,7 @@ func (p *prometheus) instantQueries(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	total := 0.0
 	scanner := bufio.NewScanner(resp.Body)
 	for scanner.Scan() {
@@ -217,6 +218,6 @@ func freeAddress(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String()
 }
