@@ -166,7 +166,6 @@ func touchpointNames(jm *cxv1alpha1.JourneyMap) string {
 	return strings.Join(names, ", ")
 }
 
-
 func sortedKeys(m map[key]*object) []key {
 	keys := make([]key, 0, len(m))
 	for k := range m {

@@ -199,8 +199,10 @@ func (inv *inventory) addObject(doc document, gvk schema.GroupVersionKind, raw m
 	o := &object{file: doc.file, line: doc.line, gvk: gvk, namespace: namespace, name: name}
 
 	res := validator.validate(raw)
+	// Worded as strict field validation words it; kubectl apply validates
+	// strictly by default, and the apiserver otherwise drops the field.
 	for _, path := range res.Unknown {
-		inv.add(o.diag(SeverityError, path, fmt.Sprintf("unknown field %q: the schema does not declare it; kubectl refuses it (strict field validation) and with --validate=false the apiserver drops it", path)))
+		inv.add(o.diag(SeverityError, path, fmt.Sprintf("unknown field %q", path)))
 	}
 	for _, err := range res.Errors {
 		inv.add(o.diag(SeverityError, err.Field, err.ErrorBody()))
