@@ -272,19 +272,26 @@ func (d Diagnostic) text() string {
 	return b.String()
 }
 
-// body is the diagnostic without its position.
+// body is the diagnostic without its position: kind/name: field: message.
 func (d Diagnostic) body() string {
-	var b strings.Builder
-	if d.Kind != "" && d.Name != "" {
-		fmt.Fprintf(&b, "%s/%s: ", d.Kind, d.Name)
-	} else if d.Kind != "" {
-		fmt.Fprintf(&b, "%s: ", d.Kind)
+	switch {
+	case d.Kind != "" && d.Name != "":
+		return d.object() + ": " + d.finding()
+	case d.Kind != "":
+		return d.Kind + ": " + d.finding()
 	}
-	if d.Field != "" {
-		b.WriteString(d.Field + ": ")
+	return d.finding()
+}
+
+// object is the object the diagnostic is about, as kind/name.
+func (d Diagnostic) object() string { return d.Kind + "/" + d.Name }
+
+// finding is the field at fault and the message.
+func (d Diagnostic) finding() string {
+	if d.Field == "" {
+		return d.Message
 	}
-	b.WriteString(d.Message)
-	return b.String()
+	return d.Field + ": " + d.Message
 }
 
 func writeText(w io.Writer, inv *inventory) error {
@@ -324,10 +331,12 @@ func writeGitHub(w io.Writer, inv *inventory) error {
 		if d.Line > 0 {
 			props += fmt.Sprintf(",line=%d", d.Line)
 		}
+		message := d.body()
 		if d.Kind != "" && d.Name != "" {
-			props += ",title=" + escapeProperty(d.Kind+"/"+d.Name)
+			props += ",title=" + escapeProperty(d.object())
+			message = d.finding()
 		}
-		if _, err := fmt.Fprintf(w, "::%s %s::%s\n", d.Severity, props, escapeData(d.body())); err != nil {
+		if _, err := fmt.Fprintf(w, "::%s %s::%s\n", d.Severity, props, escapeData(message)); err != nil {
 			return err
 		}
 	}

@@ -165,5 +165,7 @@ func (d document) yamlError(err error) (int, string) {
 		line = d.firstLine + n - 1
 		return fmt.Sprintf("line %d", line)
 	})
-	return line, msg
+	// One line per diagnostic: the parser lists several problems on
+	// indented lines.
+	return line, strings.Join(strings.Fields(msg), " ")
 }
