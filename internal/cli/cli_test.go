@@ -145,6 +145,17 @@ func TestLintBadInput(t *testing.T) {
 	}
 }
 
+func TestLintFollowsASymlinkedDirectory(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "samples")
+	if err := os.Symlink(samples(t), link); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run(t, "", "lint", link)
+	if code != 0 || !strings.Contains(out, "7 TouchpointMonitors") || !strings.Contains(out, link+"/cx_v1alpha1_journeymap_business-phone.yaml:2:") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
 func TestLintReadsStdinAndReportsMissingPaths(t *testing.T) {
 	code, out, _ := run(t, validJourney+"---\n- not an object\n", "lint", "-", "/does/not/exist")
 	if code != 1 {

@@ -57,7 +57,13 @@ func readInputs(paths []string, stdin io.Reader) ([]document, []Diagnostic) {
 			readFile(path, readOne, &diags)
 			continue
 		}
-		err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		// A trailing separator makes WalkDir follow a symlinked root, as
+		// os.Stat above did; it does not follow links below it.
+		root := path
+		if !strings.HasSuffix(root, string(filepath.Separator)) {
+			root += string(filepath.Separator)
+		}
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				diags = append(diags, Diagnostic{File: p, Severity: SeverityError, Message: err.Error()})
 				return nil
