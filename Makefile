@@ -136,9 +136,10 @@ bench: tools ## Measure converge rate, steady-state writes, churn latency, memor
 ##@ Build and run
 
 .PHONY: build
-build: ## Build the operator and the probe into bin/.
+build: ## Build the operator, the probe and the kubectl journey plugin into bin/.
 	go build -o $(BIN)/journey-operator ./cmd/journey-operator
 	go build -o $(BIN)/journey-probe ./cmd/journey-probe
+	go build -o $(BIN)/kubectl-journey ./cmd/kubectl-journey
 
 .PHONY: demo
 demo: tools ## Run the whole loop locally (control plane, operator, Prometheus, journey-probe, demo shop) with the sample journeys; Ctrl-C stops it.

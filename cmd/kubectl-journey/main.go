@@ -1,0 +1,13 @@
+// Command kubectl-journey is the kubectl plugin `kubectl journey`: offline
+// lint and render of journey-operator manifests. See internal/cli.
+package main
+
+import (
+	"os"
+
+	"github.com/journeymap/journey-operator/internal/cli"
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
