@@ -117,32 +117,27 @@ func (inv *inventory) checkMomentsOfTruth(mapObj *object, bindings []journey.Tou
 }
 
 // monitorOwners decides, per map and touchpoint, which monitor is in
-// charge, as the operator's controller.monitorOwners does: the oldest,
-// then the first by name. Offline manifests rarely carry a creation time,
-// so this is mostly by name.
+// charge, by the operator's own rule (journey.MonitorOwners). Offline
+// manifests rarely carry a creation time, so this is mostly by name.
 func (inv *inventory) monitorOwners() map[key]map[string]*object {
-	var candidates []*object
+	byMap := map[key][]*object{}
 	for _, m := range inv.monitors {
 		if m.valid && m.monitor() != nil {
-			candidates = append(candidates, m)
+			k := key{m.namespace, m.monitor().Spec.JourneyMapRef.Name}
+			byMap[k] = append(byMap[k], m)
 		}
 	}
-	sort.SliceStable(candidates, func(i, j int) bool {
-		a, b := candidates[i].monitor().CreationTimestamp, candidates[j].monitor().CreationTimestamp
-		if !a.Equal(&b) {
-			return a.Before(&b)
-		}
-		return candidates[i].name < candidates[j].name
-	})
 	owners := map[key]map[string]*object{}
-	for _, m := range candidates {
-		spec := m.monitor().Spec
-		k := key{m.namespace, spec.JourneyMapRef.Name}
-		if owners[k] == nil {
-			owners[k] = map[string]*object{}
+	for k, objs := range byMap {
+		monitors := make([]*cxv1alpha1.TouchpointMonitor, len(objs))
+		byName := map[string]*object{}
+		for i, o := range objs {
+			monitors[i] = o.monitor()
+			byName[o.monitor().Name] = o
 		}
-		if _, taken := owners[k][spec.Touchpoint]; !taken {
-			owners[k][spec.Touchpoint] = m
+		owners[k] = map[string]*object{}
+		for touchpoint, name := range journey.MonitorOwners(monitors) {
+			owners[k][touchpoint] = byName[name]
 		}
 	}
 	return owners

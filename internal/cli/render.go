@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -37,7 +38,12 @@ func renderChildren(planned []plannedJourney, opts renderOptions) ([]client.Obje
 				collector.Probed = append(collector.Probed, b)
 			}
 		}
-		children, err := collectorChildren(collector, scheme)
+		collector, leftOut := render.FitCollector(collector)
+		if len(leftOut) > 0 {
+			return nil, fmt.Errorf("JourneyMap %s: the probes exceed the %d KiB one collector ConfigMap holds; the operator would leave out, largest first: %s",
+				jm.Name, render.MaxCollectorConfig>>10, strings.Join(leftOut, ", "))
+		}
+		children, err := render.BuildCollector(collector, scheme)
 		if err != nil {
 			return nil, fmt.Errorf("JourneyMap %s: %w", jm.Name, err)
 		}
@@ -55,32 +61,6 @@ func renderChildren(planned []plannedJourney, opts renderOptions) ([]client.Obje
 		}
 	}
 	return out, nil
-}
-
-// collectorChildren are the collector's objects, in the order the
-// JourneyMap controller applies them.
-func collectorChildren(c render.Collector, scheme *runtime.Scheme) ([]client.Object, error) {
-	configMap, err := render.BuildCollectorConfigMap(c, scheme)
-	if err != nil {
-		return nil, fmt.Errorf("building the collector ConfigMap: %w", err)
-	}
-	deployment, err := render.BuildCollectorDeployment(c, scheme)
-	if err != nil {
-		return nil, fmt.Errorf("building the collector Deployment: %w", err)
-	}
-	service, err := render.BuildCollectorService(c, scheme)
-	if err != nil {
-		return nil, fmt.Errorf("building the collector Service: %w", err)
-	}
-	children := []client.Object{configMap, deployment, service}
-	if c.ServiceMonitor {
-		serviceMonitor, err := render.BuildServiceMonitor(c, scheme)
-		if err != nil {
-			return nil, fmt.Errorf("building the collector ServiceMonitor: %w", err)
-		}
-		children = append(children, serviceMonitor)
-	}
-	return children, nil
 }
 
 func rulesChild(rules render.RulesObject, opts renderOptions, scheme *runtime.Scheme) (client.Object, error) {

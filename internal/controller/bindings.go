@@ -25,25 +25,13 @@ func listMonitorsOf(ctx context.Context, r client.Reader, namespace, journeyMap 
 	return list.Items, nil
 }
 
-// monitorOwners decides, per touchpoint, which monitor is in charge when
-// several name it: the oldest, then the first by name. The others are told
-// so in their status instead of fighting over one set of alerts.
+// monitorOwners is journey.MonitorOwners of a listed set of monitors.
 func monitorOwners(monitors []cxv1alpha1.TouchpointMonitor) map[string]string {
-	sorted := append([]cxv1alpha1.TouchpointMonitor(nil), monitors...)
-	sort.Slice(sorted, func(i, j int) bool {
-		a, b := sorted[i].CreationTimestamp, sorted[j].CreationTimestamp
-		if !a.Equal(&b) {
-			return a.Before(&b)
-		}
-		return sorted[i].Name < sorted[j].Name
-	})
-	owners := map[string]string{}
-	for _, m := range sorted {
-		if _, taken := owners[m.Spec.Touchpoint]; !taken && m.DeletionTimestamp.IsZero() {
-			owners[m.Spec.Touchpoint] = m.Name
-		}
+	pointers := make([]*cxv1alpha1.TouchpointMonitor, len(monitors))
+	for i := range monitors {
+		pointers[i] = &monitors[i]
 	}
-	return owners
+	return journey.MonitorOwners(pointers)
 }
 
 // activeBindings are the monitors of a map that the map's collector and

@@ -22,7 +22,7 @@ func TestFitCollectorLeavesOutTheLargestProbes(t *testing.T) {
 		return b
 	}
 	small := render.Collector{Map: journeyMap, Probed: []journey.TouchpointBinding{bind("pricing-page", "pricing-page", 100), bind("signup", "signup", 200)}}
-	if fitted, leftOut := fitCollector(small); len(leftOut) != 0 || len(fitted.Probed) != 2 {
+	if fitted, leftOut := render.FitCollector(small); len(leftOut) != 0 || len(fitted.Probed) != 2 {
 		t.Fatalf("probes that fit were left out: %v", leftOut)
 	}
 
@@ -30,7 +30,7 @@ func TestFitCollectorLeavesOutTheLargestProbes(t *testing.T) {
 		bind("pricing-page", "pricing-page", 600<<10),
 		bind("signup", "signup", 500<<10),
 	}}
-	fitted, leftOut := fitCollector(large)
+	fitted, leftOut := render.FitCollector(large)
 	if len(leftOut) != 1 || !strings.HasPrefix(leftOut[0], "pricing-page (") {
 		t.Fatalf("left out %v, want the larger monitor pricing-page only", leftOut)
 	}

@@ -10,7 +10,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -174,8 +173,8 @@ func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapSco
 		}
 		collector.Probed = append(collector.Probed, b)
 	}
-	collector, tooLarge := fitCollector(collector)
-	children, err := buildCollector(collector, r.Scheme())
+	collector, tooLarge := render.FitCollector(collector)
+	children, err := render.BuildCollector(collector, r.Scheme())
 	if err == nil {
 		for _, child := range children {
 			var res apply.Result
@@ -195,30 +194,6 @@ func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapSco
 	}
 	setCollectorReady(s.journey, len(collector.Probed), waiting)
 	return nil
-}
-
-func buildCollector(c render.Collector, scheme *runtime.Scheme) ([]client.Object, error) {
-	configMap, err := render.BuildCollectorConfigMap(c, scheme)
-	if err != nil {
-		return nil, fmt.Errorf("building the collector ConfigMap: %w", err)
-	}
-	deployment, err := render.BuildCollectorDeployment(c, scheme)
-	if err != nil {
-		return nil, fmt.Errorf("building the collector Deployment: %w", err)
-	}
-	service, err := render.BuildCollectorService(c, scheme)
-	if err != nil {
-		return nil, fmt.Errorf("building the collector Service: %w", err)
-	}
-	children := []client.Object{configMap, deployment, service}
-	if c.ServiceMonitor {
-		serviceMonitor, err := render.BuildServiceMonitor(c, scheme)
-		if err != nil {
-			return nil, fmt.Errorf("building the collector ServiceMonitor: %w", err)
-		}
-		children = append(children, serviceMonitor)
-	}
-	return children, nil
 }
 
 func (r *JourneyMapReconciler) reconcileRules(ctx context.Context, s *mapScope) error {

@@ -137,3 +137,9 @@ func summarizeMap(m *cxv1alpha1.JourneyMap, reconcileErr error) {
 func setSuccessRatio(m *cxv1alpha1.JourneyMap, ratio string) {
 	m.Status.SuccessRatio = ratio
 }
+
+// describeLeftOut explains why monitors are missing from a collector.
+func describeLeftOut(leftOut []string) string {
+	return fmt.Sprintf("the probes of this map exceed the %d KiB one collector ConfigMap holds; left out, largest first: %s; shrink their bodies or assertions, or move some touchpoints to another map",
+		render.MaxCollectorConfig>>10, strings.Join(leftOut, ", "))
+}

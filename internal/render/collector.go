@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
@@ -317,4 +319,82 @@ func BuildServiceMonitor(c Collector, scheme *runtime.Scheme) (*monitoringv1.Ser
 			}},
 		},
 	}, nil
+}
+
+// BuildCollector builds every object of the collector, in the order they
+// are applied: the probe configuration before the Deployment that mounts
+// it.
+func BuildCollector(c Collector, scheme *runtime.Scheme) ([]client.Object, error) {
+	configMap, err := BuildCollectorConfigMap(c, scheme)
+	if err != nil {
+		return nil, fmt.Errorf("building the collector ConfigMap: %w", err)
+	}
+	deployment, err := BuildCollectorDeployment(c, scheme)
+	if err != nil {
+		return nil, fmt.Errorf("building the collector Deployment: %w", err)
+	}
+	service, err := BuildCollectorService(c, scheme)
+	if err != nil {
+		return nil, fmt.Errorf("building the collector Service: %w", err)
+	}
+	children := []client.Object{configMap, deployment, service}
+	if c.ServiceMonitor {
+		serviceMonitor, err := BuildServiceMonitor(c, scheme)
+		if err != nil {
+			return nil, fmt.Errorf("building the collector ServiceMonitor: %w", err)
+		}
+		children = append(children, serviceMonitor)
+	}
+	return children, nil
+}
+
+// MaxCollectorConfig is how much probe configuration one collector
+// ConfigMap may hold: the apiserver refuses a ConfigMap over 1 MiB, and the
+// rest of the object needs room too.
+const MaxCollectorConfig = 1<<20 - 64<<10
+
+// FitCollector keeps the probes of a collector within MaxCollectorConfig.
+// When they do not fit, the largest are left out until the rest do, so that
+// one oversized monitor costs its own probe and not every probe of the
+// journey. It returns the monitors left out, each with its size, largest
+// first.
+func FitCollector(c Collector) (Collector, []string) {
+	sizes := make(map[string]int, len(c.Probed))
+	total := 0
+	for _, b := range c.Probed {
+		size := probeSize(c, b)
+		sizes[b.Monitor.Name] = size
+		total += size
+	}
+	if total <= MaxCollectorConfig {
+		return c, nil
+	}
+	bySize := slices.Clone(c.Probed)
+	slices.SortStableFunc(bySize, func(a, b journey.TouchpointBinding) int {
+		return sizes[b.Monitor.Name] - sizes[a.Monitor.Name]
+	})
+	leftOut := map[string]bool{}
+	var described []string
+	for _, b := range bySize {
+		if total <= MaxCollectorConfig {
+			break
+		}
+		leftOut[b.Monitor.Name] = true
+		total -= sizes[b.Monitor.Name]
+		described = append(described, fmt.Sprintf("%s (%d KiB)", b.Monitor.Name, (sizes[b.Monitor.Name]+1023)/1024))
+	}
+	fitted := c
+	fitted.Probed = slices.DeleteFunc(slices.Clone(c.Probed), func(b journey.TouchpointBinding) bool { return leftOut[b.Monitor.Name] })
+	return fitted, described
+}
+
+// probeSize is the size one monitor adds to the collector configuration.
+func probeSize(c Collector, b journey.TouchpointBinding) int {
+	one := c
+	one.Probed = []journey.TouchpointBinding{b}
+	config, err := yaml.Marshal(ProbeConfig(one))
+	if err != nil {
+		return 0
+	}
+	return len(config)
 }
