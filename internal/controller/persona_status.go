@@ -11,6 +11,13 @@ import (
 
 func personaStatus(p *cxv1alpha1.Persona) any { return p.Status }
 
+// Bounds of status lists, as the schema sets them: a status over them would
+// be refused, and the reconcile would fail forever.
+const (
+	maxListedJourneyMaps = 1024
+	maxFiringAlerts      = 64
+)
+
 // setJourneys lists the persona's maps (sorted by the caller) and rolls
 // their health up.
 func setJourneys(p *cxv1alpha1.Persona, maps []cxv1alpha1.JourneyMap) {
@@ -21,7 +28,8 @@ func setJourneys(p *cxv1alpha1.Persona, maps []cxv1alpha1.JourneyMap) {
 		journeys = append(journeys, health.Journey{Health: m.Status.Health, Score: m.Status.Score})
 	}
 	rolled := health.RollUpPersona(journeys)
-	p.Status.JourneyMaps = names
+	// The schema bounds the list; the count and the roll-up keep every map.
+	p.Status.JourneyMaps = names[:min(len(names), maxListedJourneyMaps)]
 	p.Status.JourneyMapCount = int32(len(names))
 	p.Status.Health = rolled.Health
 	p.Status.ExperienceScore = rolled.Score

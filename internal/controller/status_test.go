@@ -1,11 +1,13 @@
 package controller
 
 import (
+	"fmt"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/health"
 	"github.com/journeymap/journey-operator/internal/journey"
 )
 
@@ -65,5 +67,28 @@ func TestSetCoverage(t *testing.T) {
 	}
 	if len(c.UnmonitoredMomentsOfTruth) != 1 || c.UnmonitoredMomentsOfTruth[0] != "checkout" {
 		t.Errorf("unmonitored moments of truth %v, want [checkout]", c.UnmonitoredMomentsOfTruth)
+	}
+}
+
+// Status lists stay within the schema's bounds, whatever is observed.
+func TestStatusListsStayWithinTheirBounds(t *testing.T) {
+	persona := &cxv1alpha1.Persona{}
+	maps := make([]cxv1alpha1.JourneyMap, maxListedJourneyMaps+5)
+	for i := range maps {
+		maps[i].Name = fmt.Sprintf("journey-%04d", i)
+	}
+	setJourneys(persona, maps)
+	if len(persona.Status.JourneyMaps) != maxListedJourneyMaps || persona.Status.JourneyMapCount != int32(len(maps)) {
+		t.Fatalf("%d maps listed, count %d; want %d listed and all counted", len(persona.Status.JourneyMaps), persona.Status.JourneyMapCount, maxListedJourneyMaps)
+	}
+
+	monitor := &cxv1alpha1.TouchpointMonitor{}
+	alerts := make([]health.Alert, maxFiringAlerts+3)
+	for i := range alerts {
+		alerts[i] = health.Alert{Name: fmt.Sprintf("Alert%03d", i), Severity: "warning"}
+	}
+	setVerdict(monitor, health.Verdict{HasData: true, Health: cxv1alpha1.HealthDegraded}, alerts)
+	if len(monitor.Status.FiringAlerts) != maxFiringAlerts {
+		t.Fatalf("%d firing alerts in status, want the bound %d", len(monitor.Status.FiringAlerts), maxFiringAlerts)
 	}
 }

@@ -106,7 +106,8 @@ func setVerdict(m *cxv1alpha1.TouchpointMonitor, v health.Verdict, alerts []heal
 	sli := v.SLI
 	m.Status.SLI = &sli
 	m.Status.FiringAlerts = nil
-	for _, a := range alerts {
+	// Alerts come sorted; past the schema's bound the rest are left out.
+	for _, a := range alerts[:min(len(alerts), maxFiringAlerts)] {
 		since := metav1.NewTime(a.Since)
 		m.Status.FiringAlerts = append(m.Status.FiringAlerts, cxv1alpha1.FiringAlert{Name: a.Name, Severity: a.Severity, Since: &since})
 	}
