@@ -99,7 +99,7 @@ Flags:
 // returns the exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, mainUsage)
+		_, _ = fmt.Fprint(stderr, mainUsage)
 		return exitUsage
 	}
 	switch args[0] {
@@ -111,10 +111,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if len(args) > 1 {
 			return Main([]string{args[1], "--help"}, stdin, stdout, stderr)
 		}
-		fmt.Fprint(stdout, mainUsage)
+		_, _ = fmt.Fprint(stdout, mainUsage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "kubectl journey: unknown command %q\n\n%s", args[0], mainUsage)
+		_, _ = fmt.Fprintf(stderr, "kubectl journey: unknown command %q\n\n%s", args[0], mainUsage)
 		return exitUsage
 	}
 }
@@ -135,12 +135,12 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func newFlagSet(name, usage string, stdout, stderr io.Writer) *flag.FlagSet {
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.String("namespace", "default", "namespace of the objects that name none (kubectl's context namespace)")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
+		_, _ = fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -159,7 +159,7 @@ func parseCommand(fs *flag.FlagSet, args []string, stdout io.Writer) (paths []st
 		return nil, exitUsage, true
 	}
 	if len(paths) == 0 {
-		fmt.Fprintf(fs.Output(), "kubectl journey %s: no PATH given\n\n", fs.Name())
+		_, _ = fmt.Fprintf(fs.Output(), "kubectl journey %s: no PATH given\n\n", fs.Name())
 		fs.Usage()
 		return nil, exitUsage, true
 	}
@@ -178,7 +178,7 @@ func check(paths []string, stdin io.Reader, namespace string) ([]plannedJourney,
 }
 
 func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("lint", lintUsage, stdout, stderr)
+	fs := newFlagSet("lint", lintUsage, stderr)
 	output := fs.String("output", "text", "output format: text (file:line: kind/name: field: message), json, or github (workflow command annotations)")
 	fs.StringVar(output, "o", "text", "shorthand for --output")
 	paths, status, done := parseCommand(fs, args, stdout)
@@ -187,16 +187,16 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	format, ok := formats[*output]
 	if !ok {
-		fmt.Fprintf(stderr, "kubectl journey lint: unknown --output %q: want text, json or github\n", *output)
+		_, _ = fmt.Fprintf(stderr, "kubectl journey lint: unknown --output %q: want text, json or github\n", *output)
 		return exitUsage
 	}
 	_, inv, err := check(paths, stdin, fs.Lookup("namespace").Value.String())
 	if err != nil {
-		fmt.Fprintf(stderr, "kubectl journey lint: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "kubectl journey lint: %v\n", err)
 		return exitFound
 	}
 	if err := format(stdout, inv); err != nil {
-		fmt.Fprintf(stderr, "kubectl journey lint: writing the report: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "kubectl journey lint: writing the report: %v\n", err)
 		return exitFound
 	}
 	if errs, _ := inv.counts(); errs > 0 {
@@ -206,7 +206,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("render", renderUsage, stdout, stderr)
+	fs := newFlagSet("render", renderUsage, stderr)
 	var opts renderOptions
 	fs.BoolVar(&opts.ruleConfigMaps, "rule-configmaps", false, "render for a cluster without the Prometheus Operator: rules as ConfigMaps holding rule files, no ServiceMonitor")
 	rulesOnly := fs.Bool("rules-only", false, "write only the rules, as one plain Prometheus rule file (for promtool check rules)")
@@ -217,16 +217,16 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	planned, inv, err := check(paths, stdin, fs.Lookup("namespace").Value.String())
 	if err != nil {
-		fmt.Fprintf(stderr, "kubectl journey render: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "kubectl journey render: %v\n", err)
 		return exitFound
 	}
 	if errs, _ := inv.counts(); errs > 0 {
 		_ = writeText(stderr, inv)
-		fmt.Fprintln(stderr, "kubectl journey render: nothing rendered: fix the errors above")
+		_, _ = fmt.Fprintln(stderr, "kubectl journey render: nothing rendered: fix the errors above")
 		return exitFound
 	}
 	for _, d := range inv.diags {
-		fmt.Fprintln(stderr, d.text())
+		_, _ = fmt.Fprintln(stderr, d.text())
 	}
 	var out []byte
 	if *rulesOnly {
@@ -239,11 +239,11 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "kubectl journey render: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "kubectl journey render: %v\n", err)
 		return exitFound
 	}
 	if _, err := stdout.Write(out); err != nil {
-		fmt.Fprintf(stderr, "kubectl journey render: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "kubectl journey render: %v\n", err)
 		return exitFound
 	}
 	return exitOK
@@ -262,7 +262,7 @@ func (d Diagnostic) text() string {
 	var b strings.Builder
 	b.WriteString(d.File)
 	if d.Line > 0 {
-		fmt.Fprintf(&b, ":%d", d.Line)
+		_, _ = fmt.Fprintf(&b, ":%d", d.Line)
 	}
 	b.WriteString(": ")
 	if d.Severity == SeverityWarning {

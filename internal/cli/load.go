@@ -86,7 +86,8 @@ func readFile(path string, readOne func(string, io.Reader), diags *[]Diagnostic)
 		*diags = append(*diags, Diagnostic{File: path, Severity: SeverityError, Message: err.Error()})
 		return
 	}
-	defer f.Close()
+	// Read only: a failed close loses nothing.
+	defer func() { _ = f.Close() }()
 	readOne(path, f)
 }
 
