@@ -59,7 +59,7 @@ type Poller struct {
 	polled bool
 	// err is the last cycle's failure; nil after a good one.
 	err    *Unavailable
-	latest *series
+	latest *snapshot
 	// windows are the error-ratio windows the last cycle read.
 	windowsRead map[string]bool
 	// monitors and maps are the readers of the snapshot, each with the
@@ -142,7 +142,7 @@ func NewPoller(opts PollerOptions) (*Poller, error) {
 		monitorCh: make(chan event.GenericEvent, 1024),
 		mapCh:     make(chan event.GenericEvent, 1024),
 		kick:      make(chan struct{}, 1),
-		latest:    newSeries(),
+		latest:    newSnapshot(),
 		monitors:  map[types.NamespacedName]*monitorWatch{},
 		maps:      map[types.NamespacedName]*mapWatch{},
 	}, nil
@@ -237,10 +237,10 @@ func (p *Poller) Poll(ctx context.Context) error {
 }
 
 // read runs the queries and files their answers.
-func (p *Poller) read(ctx context.Context, windows []string) (*series, *Unavailable) {
+func (p *Poller) read(ctx context.Context, windows []string) (*snapshot, *Unavailable) {
 	ctx, cancel := context.WithTimeout(ctx, p.client.timeout)
 	defer cancel()
-	read := newSeries()
+	read := newSnapshot()
 	for _, q := range queries(windows, p.scope) {
 		vector, err := p.client.query(ctx, q.promql)
 		if err != nil {

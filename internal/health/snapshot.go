@@ -10,7 +10,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
-	"github.com/journeymap/journey-operator/internal/render"
+	"github.com/journeymap/journey-operator/internal/series"
 )
 
 // TouchpointKey names a touchpoint's series.
@@ -86,22 +86,19 @@ func (t *touchpointSeries) observation(objectiveWindow string) Observation {
 const (
 	shortWindow    = "5m"
 	lastHourWindow = "1h"
-	// probeSuccessMetric is what journey-probe exports per probe: 1 when
-	// its last run succeeded.
-	probeSuccessMetric = "journey_probe_success"
 )
 
-// series is what one cycle read: every touchpoint and journey in scope.
-type series struct {
+// snapshot is what one cycle read: every touchpoint and journey in scope.
+type snapshot struct {
 	touchpoints map[TouchpointKey]*touchpointSeries
 	journeys    map[JourneyKey]float64
 }
 
-func newSeries() *series {
-	return &series{touchpoints: map[TouchpointKey]*touchpointSeries{}, journeys: map[JourneyKey]float64{}}
+func newSnapshot() *snapshot {
+	return &snapshot{touchpoints: map[TouchpointKey]*touchpointSeries{}, journeys: map[JourneyKey]float64{}}
 }
 
-func (s *series) touchpoint(m model.Metric) *touchpointSeries {
+func (s *snapshot) touchpoint(m model.Metric) *touchpointSeries {
 	key := TouchpointKey{Namespace: string(m["namespace"]), Journey: string(m["journey"]), Touchpoint: string(m["touchpoint"])}
 	t := s.touchpoints[key]
 	if t == nil {
@@ -115,7 +112,7 @@ func (s *series) touchpoint(m model.Metric) *touchpointSeries {
 // its samples are filed.
 type query struct {
 	promql string
-	file   func(*series, *model.Sample)
+	file   func(*snapshot, *model.Sample)
 }
 
 // queries is the set one cycle runs: one per metric family, aggregated by
@@ -130,26 +127,26 @@ func queries(windows []string, scope string) []query {
 	}
 	return []query{
 		{
-			promql: fmt.Sprintf(`{%s}`, matchers(fmt.Sprintf(`__name__=~"%s(?:%s)"`, regexp.QuoteMeta(render.TouchpointErrorsRecord), strings.Join(quoted, "|")), scope)),
+			promql: fmt.Sprintf(`{%s}`, matchers(fmt.Sprintf(`__name__=~"%s(?:%s)"`, regexp.QuoteMeta(series.TouchpointErrors), strings.Join(quoted, "|")), scope)),
 			file:   fileErrorRatio,
 		},
 		{
-			promql: fmt.Sprintf(`min by (namespace, journey, touchpoint) (%s{%s})`, probeSuccessMetric, matchers(`touchpoint!=""`, scope)),
-			file: func(s *series, sample *model.Sample) {
+			promql: fmt.Sprintf(`min by (namespace, journey, touchpoint) (%s{%s})`, series.ProbeSuccess, matchers(`touchpoint!=""`, scope)),
+			file: func(s *snapshot, sample *model.Sample) {
 				t := s.touchpoint(sample.Metric)
 				t.probeSuccess = worse(t.probeSuccess, float64(sample.Value), math.Min)
 			},
 		},
 		{
-			promql: fmt.Sprintf(`max by (namespace, journey, touchpoint) (%s{%s})`, render.TouchpointLatencyRecord, matchers(scope)),
-			file: func(s *series, sample *model.Sample) {
+			promql: fmt.Sprintf(`max by (namespace, journey, touchpoint) (%s{%s})`, series.TouchpointLatency, matchers(scope)),
+			file: func(s *snapshot, sample *model.Sample) {
 				t := s.touchpoint(sample.Metric)
 				t.latency = worse(t.latency, float64(sample.Value), math.Max)
 			},
 		},
 		{
-			promql: fmt.Sprintf(`min by (namespace, journey) (%s{%s})`, render.JourneySuccessRecord, matchers(scope)),
-			file: func(s *series, sample *model.Sample) {
+			promql: fmt.Sprintf(`min by (namespace, journey) (%s{%s})`, series.JourneySuccess, matchers(scope)),
+			file: func(s *snapshot, sample *model.Sample) {
 				key := JourneyKey{Namespace: string(sample.Metric["namespace"]), Journey: string(sample.Metric["journey"])}
 				if v, ok := s.journeys[key]; !ok || float64(sample.Value) < v {
 					s.journeys[key] = float64(sample.Value)
@@ -192,21 +189,21 @@ func namespaceScope(namespaces []string) string {
 	return fmt.Sprintf(`namespace=~"%s"`, strings.Join(quoted, "|"))
 }
 
-func fileErrorRatio(s *series, sample *model.Sample) {
-	window := strings.TrimPrefix(string(sample.Metric[model.MetricNameLabel]), render.TouchpointErrorsRecord)
+func fileErrorRatio(s *snapshot, sample *model.Sample) {
+	window := strings.TrimPrefix(string(sample.Metric[model.MetricNameLabel]), series.TouchpointErrors)
 	t := s.touchpoint(sample.Metric)
 	v := float64(sample.Value)
 	if old, ok := t.errors[window]; !ok || v > old {
 		t.errors[window] = v
 	}
-	if window == shortWindow && string(sample.Metric["sli"]) == render.SLIMetric {
+	if window == shortWindow && string(sample.Metric["sli"]) == series.SLIMetric {
 		t.metricErrorsShort = worse(t.metricErrorsShort, v, math.Max)
 	}
 }
 
 // fileAlert files a firing alert once: the same alert from two replicas
 // counts once, active since the earlier of the two.
-func fileAlert(s *series, sample *model.Sample) {
+func fileAlert(s *snapshot, sample *model.Sample) {
 	t := s.touchpoint(sample.Metric)
 	a := Alert{
 		Name:     string(sample.Metric[model.AlertNameLabel]),
@@ -245,7 +242,7 @@ func worse(known *float64, v float64, pick func(a, b float64) float64) *float64 
 
 // file adds a query's samples. A ratio over a window holding a single
 // sample is 0/0, NaN: no data yet, like no series.
-func (s *series) file(q query, vector model.Vector) {
+func (s *snapshot) file(q query, vector model.Vector) {
 	for _, sample := range vector {
 		if math.IsNaN(float64(sample.Value)) {
 			continue

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/journeymap/journey-operator/internal/series"
 )
 
 // labelNames are the labels of every probe metric. The journey labels come
@@ -42,29 +44,29 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	stepResultNames := with(stepNames, "result", "reason")
 	m := &Metrics{
 		success: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "journey_probe_success",
+			Name: series.ProbeSuccess,
 			Help: "Whether the last run of the probe succeeded (1) or failed (0).",
 		}, labelNames),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "journey_probe_duration_seconds",
+			Name:    series.ProbeDuration,
 			Help:    "Duration of probe runs, failed ones included.",
 			Buckets: durationBuckets,
 		}, labelNames),
 		total: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "journey_probe_total",
+			Name: series.ProbeTotal,
 			Help: "Probe runs by result (success, failure) and reason (ok or why it failed).",
 		}, resultNames),
 		stepSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "journey_probe_step_success",
+			Name: series.ProbeStepSuccess,
 			Help: "Whether the step succeeded (1) or failed (0) the last time the flow reached it.",
 		}, stepNames),
 		stepDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "journey_probe_step_duration_seconds",
+			Name:    series.ProbeStepDuration,
 			Help:    "Duration of flow steps, failed ones included.",
 			Buckets: durationBuckets,
 		}, stepNames),
 		stepTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "journey_probe_step_total",
+			Name: series.ProbeStepTotal,
 			Help: "Flow step runs by result (success, failure) and reason (ok or why it failed).",
 		}, stepResultNames),
 	}

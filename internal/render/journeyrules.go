@@ -8,6 +8,7 @@ import (
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/journey"
+	"github.com/journeymap/journey-operator/internal/series"
 )
 
 const stageDegradedFor = "10m"
@@ -21,7 +22,7 @@ func JourneyRules(journeyMap *cxv1alpha1.JourneyMap, monitored []journey.Touchpo
 	// A touchpoint watched by a probe and a metric counts once, by its
 	// worse SLI.
 	perTouchpoint := func(extra string) string {
-		return fmt.Sprintf("max by (namespace, journey, stage, touchpoint) (%s5m{%s%s})", TouchpointErrorsRecord, sel, extra)
+		return fmt.Sprintf("max by (namespace, journey, stage, touchpoint) (%s5m{%s%s})", series.TouchpointErrors, sel, extra)
 	}
 	// PromQL has no product aggregation; exp(sum(ln(x))) is one.
 	product := func(by, inner string) string {
@@ -37,8 +38,8 @@ func JourneyRules(journeyMap *cxv1alpha1.JourneyMap, monitored []journey.Touchpo
 	}
 	labels := map[string]string{"persona": journeyMap.Spec.PersonaRef.Name}
 	rules := []monitoringv1.Rule{
-		{Record: StageSuccessRecord, Expr: intstr.FromString(product("namespace, journey, stage", perTouchpoint(""))), Labels: labels},
-		{Record: JourneySuccessRecord, Expr: intstr.FromString(product("namespace, journey", perTouchpoint(journeyScope))), Labels: labels},
+		{Record: series.StageSuccess, Expr: intstr.FromString(product("namespace, journey, stage", perTouchpoint(""))), Labels: labels},
+		{Record: series.JourneySuccess, Expr: intstr.FromString(product("namespace, journey", perTouchpoint(journeyScope))), Labels: labels},
 	}
 
 	objectives, err := stageObjectives(monitored)
@@ -99,8 +100,8 @@ func stageDegradedRule(journeyMap *cxv1alpha1.JourneyMap, stage *cxv1alpha1.Stag
 		team = journey.UnownedTeam
 	}
 	return monitoringv1.Rule{
-		Alert: StageDegradedAlert,
-		Expr:  intstr.FromString(fmt.Sprintf("%s{%s, stage=%q} < %s", StageSuccessRecord, sel, stage.Name, formatFloat(objective))),
+		Alert: series.StageDegradedAlert,
+		Expr:  intstr.FromString(fmt.Sprintf("%s{%s, stage=%q} < %s", series.StageSuccess, sel, stage.Name, formatFloat(objective))),
 		For:   ptrDuration(stageDegradedFor),
 		Labels: templateLabels(map[string]string{
 			"namespace": journeyMap.Namespace,

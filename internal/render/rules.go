@@ -11,23 +11,11 @@ import (
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/journey"
+	"github.com/journeymap/journey-operator/internal/series"
 )
 
-// Metric and alert names shared by the rules, the collector and the health
-// evaluation.
+// Rule settings; the names of series and alerts are in internal/series.
 const (
-	ProbeTotalMetric          = "journey_probe_total"
-	ProbeDurationMetric       = "journey_probe_duration_seconds"
-	TouchpointErrorsRecord    = "journey:touchpoint_errors:ratio_rate"
-	TouchpointLatencyRecord   = "journey:touchpoint_latency_seconds:quantile_rate5m"
-	StageSuccessRecord        = "journey:stage_success:ratio_rate5m"
-	JourneySuccessRecord      = "journey:success:ratio_rate5m"
-	ErrorBudgetBurnAlert      = "JourneyTouchpointErrorBudgetBurn"
-	TelemetryAbsentAlert      = "JourneyTouchpointTelemetryAbsent"
-	LatencyHighAlert          = "JourneyTouchpointLatencyHigh"
-	StageDegradedAlert        = "JourneyStageDegraded"
-	SLIProbe                  = "probe"
-	SLIMetric                 = "metric"
 	windowPlaceholder         = "{{.window}}"
 	absentFor                 = "10m"
 	latencyFor                = "10m"
@@ -60,7 +48,7 @@ func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGr
 				return nil, err
 			}
 			rules = append(rules, monitoringv1.Rule{
-				Record: TouchpointErrorsRecord + w,
+				Record: series.TouchpointErrors + w,
 				Expr:   intstr.FromString(expr),
 				Labels: b.recordLabels(sli),
 			})
@@ -100,10 +88,10 @@ func (b touchpoint) groupName() string {
 func (b touchpoint) slis() []string {
 	var slis []string
 	if b.Monitor.Spec.Probe != nil {
-		slis = append(slis, SLIProbe)
+		slis = append(slis, series.SLIProbe)
 	}
 	if b.Monitor.Spec.Metric != nil {
-		slis = append(slis, SLIMetric)
+		slis = append(slis, series.SLIMetric)
 	}
 	return slis
 }
@@ -123,10 +111,10 @@ func (b touchpoint) recordSelector(sli string) string {
 }
 
 func (b touchpoint) errorRatioExpr(sli, window string) (string, error) {
-	if sli == SLIProbe {
+	if sli == series.SLIProbe {
 		by := "sum by (namespace, journey, touchpoint)"
-		total := fmt.Sprintf("%s (rate(%s%s[%s]))", by, ProbeTotalMetric, b.probeSelector(""), window)
-		failed := fmt.Sprintf("%s (rate(%s%s[%s]))", by, ProbeTotalMetric, b.probeSelector(`result="failure"`), window)
+		total := fmt.Sprintf("%s (rate(%s%s[%s]))", by, series.ProbeTotal, b.probeSelector(""), window)
+		failed := fmt.Sprintf("%s (rate(%s%s[%s]))", by, series.ProbeTotal, b.probeSelector(`result="failure"`), window)
 		// Without failures the failure series does not exist; "or 0 * total"
 		// keeps the ratio at 0 instead of dropping it.
 		return fmt.Sprintf("(%s or 0 * %s) / %s", failed, total, total), nil
@@ -187,12 +175,12 @@ func (b touchpoint) burnRateRules(sli string, budget float64, windows journey.Wi
 			fastest = max(fastest, tier.Factor)
 			threshold := formatFloat(tier.Factor * budget)
 			conditions = append(conditions, fmt.Sprintf("(%s%s%s > %s and %s%s%s > %s)",
-				TouchpointErrorsRecord, tier.Long, b.recordSelector(sli), threshold,
-				TouchpointErrorsRecord, tier.Short, b.recordSelector(sli), threshold))
+				series.TouchpointErrors, tier.Long, b.recordSelector(sli), threshold,
+				series.TouchpointErrors, tier.Short, b.recordSelector(sli), threshold))
 			hold = tier.For
 		}
 		rule := monitoringv1.Rule{
-			Alert: ErrorBudgetBurnAlert,
+			Alert: series.ErrorBudgetBurnAlert,
 			Expr:  intstr.FromString(strings.Join(conditions, " or ")),
 		}
 		if hold != "" {
@@ -214,9 +202,9 @@ func (b touchpoint) burnRateRules(sli string, budget float64, windows journey.Wi
 }
 
 func (b touchpoint) absentRule(sli string) (monitoringv1.Rule, error) {
-	expr := fmt.Sprintf("absent(%s%s)", ProbeTotalMetric, b.probeSelector(""))
+	expr := fmt.Sprintf("absent(%s%s)", series.ProbeTotal, b.probeSelector(""))
 	detail := "has no probe results: journey-probe reports no runs, so nobody would notice if customers were stuck here."
-	if sli == SLIMetric {
+	if sli == series.SLIMetric {
 		total, err := b.metric.total.at("5m")
 		if err != nil {
 			return monitoringv1.Rule{}, err
@@ -225,7 +213,7 @@ func (b touchpoint) absentRule(sli string) (monitoringv1.Rule, error) {
 		detail = "has no metrics: its own request metrics are missing, so nobody would notice if customers were stuck here."
 	}
 	return monitoringv1.Rule{
-		Alert:       TelemetryAbsentAlert,
+		Alert:       series.TelemetryAbsentAlert,
 		Expr:        intstr.FromString(expr),
 		For:         ptrDuration(absentFor),
 		Labels:      b.alertLabels(sli, b.TicketSeverity()),
@@ -238,12 +226,12 @@ func (b touchpoint) absentRule(sli string) (monitoringv1.Rule, error) {
 func (b touchpoint) latencyRules(latency *cxv1alpha1.LatencyObjective, alerting bool) []monitoringv1.Rule {
 	percent := latency.Percent
 	quantile := percentToRatio(percent)
-	labels := b.recordLabels(SLIProbe)
+	labels := b.recordLabels(series.SLIProbe)
 	labels["quantile"] = quantile
 	rules := []monitoringv1.Rule{{
-		Record: TouchpointLatencyRecord,
+		Record: series.TouchpointLatency,
 		Expr: intstr.FromString(fmt.Sprintf("histogram_quantile(%s, sum by (le) (rate(%s_bucket%s[5m])))",
-			quantile, ProbeDurationMetric, b.probeSelector(""))),
+			quantile, series.ProbeDuration, b.probeSelector(""))),
 		Labels: labels,
 	}}
 	if !alerting {
@@ -251,11 +239,11 @@ func (b touchpoint) latencyRules(latency *cxv1alpha1.LatencyObjective, alerting 
 	}
 	threshold := formatFloat(latency.Threshold.Seconds())
 	return append(rules, monitoringv1.Rule{
-		Alert: LatencyHighAlert,
+		Alert: series.LatencyHighAlert,
 		Expr: intstr.FromString(fmt.Sprintf("%s{namespace=%q, journey=%q, touchpoint=%q} > %s",
-			TouchpointLatencyRecord, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name, threshold)),
+			series.TouchpointLatency, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name, threshold)),
 		For:    ptrDuration(latencyFor),
-		Labels: b.alertLabels(SLIProbe, b.TicketSeverity()),
+		Labels: b.alertLabels(series.SLIProbe, b.TicketSeverity()),
 		Annotations: b.annotations("is slow",
 			fmt.Sprintf("is slow: %s%% of runs take up to {{ $value | humanizeDuration }}, above the %s objective.", templateText(percent), latency.Threshold.Duration)),
 	})

@@ -6,6 +6,7 @@ import (
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/render"
+	"github.com/journeymap/journey-operator/internal/series"
 )
 
 // TestMetricWindows sets {{.window}} in metric SLI queries through the
@@ -94,7 +95,7 @@ func TestMetricWindows(t *testing.T) {
 			}
 			var hour string
 			for _, r := range groups[0].Rules {
-				if r.Record == render.TouchpointErrorsRecord+"1h" && r.Labels["sli"] == render.SLIMetric {
+				if r.Record == series.TouchpointErrors+"1h" && r.Labels["sli"] == series.SLIMetric {
 					hour = r.Expr.String()
 				}
 			}

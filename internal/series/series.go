@@ -1,0 +1,48 @@
+// Package series names the Prometheus series and alerts that the collector
+// exports, the rules record and the health poller reads, in one place, so
+// that a renamed series cannot leave one of them reading nothing. It has no
+// dependencies, so the collector links it without the operator's.
+package series
+
+// Series exported by journey-probe for every probe run.
+const (
+	// ProbeSuccess is 1 when the probe's last run succeeded, else 0.
+	ProbeSuccess = "journey_probe_success"
+	// ProbeDuration is a histogram of run durations in seconds.
+	ProbeDuration = "journey_probe_duration_seconds"
+	// ProbeTotal counts runs by result ("success", "failure") and reason.
+	ProbeTotal = "journey_probe_total"
+	// ProbeStepSuccess, ProbeStepDuration and ProbeStepTotal are the same
+	// per step of a multi-step flow.
+	ProbeStepSuccess  = "journey_probe_step_success"
+	ProbeStepDuration = "journey_probe_step_duration_seconds"
+	ProbeStepTotal    = "journey_probe_step_total"
+)
+
+// Series recorded by the operator's rules.
+const (
+	// TouchpointErrors is the prefix of a touchpoint's error ratio over a
+	// window, e.g. journey:touchpoint_errors:ratio_rate5m.
+	TouchpointErrors = "journey:touchpoint_errors:ratio_rate"
+	// TouchpointLatency is a touchpoint's probe latency at its objective's
+	// percentile over 5 minutes.
+	TouchpointLatency = "journey:touchpoint_latency_seconds:quantile_rate5m"
+	// StageSuccess is the share of customers who get through a stage.
+	StageSuccess = "journey:stage_success:ratio_rate5m"
+	// JourneySuccess is the share of customers who get through the journey.
+	JourneySuccess = "journey:success:ratio_rate5m"
+)
+
+// Alerts of the operator's rules.
+const (
+	ErrorBudgetBurnAlert = "JourneyTouchpointErrorBudgetBurn"
+	TelemetryAbsentAlert = "JourneyTouchpointTelemetryAbsent"
+	LatencyHighAlert     = "JourneyTouchpointLatencyHigh"
+	StageDegradedAlert   = "JourneyStageDegraded"
+)
+
+// The value of the sli label of a touchpoint's recorded series.
+const (
+	SLIProbe  = "probe"
+	SLIMetric = "metric"
+)
