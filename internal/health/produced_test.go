@@ -3,7 +3,7 @@ package health
 import (
 	"testing"
 
-	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
@@ -88,7 +88,7 @@ func TestPollerReadsOnlyProducedSeries(t *testing.T) {
 
 func matchesName(selector *parser.VectorSelector, name string) bool {
 	for _, m := range selector.LabelMatchers {
-		if m.Name == labels.MetricName {
+		if m.Name == model.MetricNameLabel {
 			return m.Matches(name)
 		}
 	}
