@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -11,36 +12,47 @@ import (
 
 func TestFitCollectorLeavesOutTheLargestProbes(t *testing.T) {
 	journeyMap := faultMap()
-	bind := func(name, touchpoint string, body int) journey.TouchpointBinding {
-		m := faultMonitor(name, touchpoint)
-		m.Spec.Probe.HTTP.Method = cxv1alpha1.HTTPMethod("POST")
-		m.Spec.Probe.HTTP.Body = strings.Repeat("x", body)
-		b, ok := journey.Resolve(m, journeyMap)
-		if !ok {
-			t.Fatalf("touchpoint %s not in the map", touchpoint)
+	journeyMap.Spec.Stages = append(journeyMap.Spec.Stages, cxv1alpha1.Stage{Name: "usage"})
+	usage := &journeyMap.Spec.Stages[len(journeyMap.Spec.Stages)-1]
+	collector := func(probes int) render.Collector {
+		c := render.Collector{Map: journeyMap}
+		for i := range probes {
+			name := fmt.Sprintf("bulk-%02d", i)
+			if len(usage.Touchpoints) <= i {
+				usage.Touchpoints = append(usage.Touchpoints, cxv1alpha1.Touchpoint{Name: name, Channel: "api"})
+			}
+			m := faultMonitor(name, name)
+			m.Spec.Probe.HTTP.Method = cxv1alpha1.HTTPMethod("POST")
+			// Within the schema's 16 KiB per body; the last is the largest.
+			m.Spec.Probe.HTTP.Body = strings.Repeat("x", 15000+10*i)
+			b, ok := journey.Resolve(m, journeyMap)
+			if !ok {
+				t.Fatalf("touchpoint %s not in the map", name)
+			}
+			c.Probed = append(c.Probed, b)
 		}
-		return b
+		return c
 	}
-	small := render.Collector{Map: journeyMap, Probed: []journey.TouchpointBinding{bind("pricing-page", "pricing-page", 100), bind("signup", "signup", 200)}}
-	if fitted, leftOut := render.FitCollector(small); len(leftOut) != 0 || len(fitted.Probed) != 2 {
+
+	small := collector(10)
+	if fitted, leftOut := render.FitCollector(small); len(leftOut) != 0 || len(fitted.Probed) != 10 {
 		t.Fatalf("probes that fit were left out: %v", leftOut)
 	}
 
-	large := render.Collector{Map: journeyMap, Probed: []journey.TouchpointBinding{
-		bind("pricing-page", "pricing-page", 600<<10),
-		bind("signup", "signup", 500<<10),
-	}}
+	large := collector(70)
 	fitted, leftOut := render.FitCollector(large)
-	if len(leftOut) != 1 || !strings.HasPrefix(leftOut[0], "pricing-page (") {
-		t.Fatalf("left out %v, want the larger monitor pricing-page only", leftOut)
+	if len(leftOut) == 0 || !strings.HasPrefix(leftOut[0], "bulk-69 (") {
+		t.Fatalf("left out %v, want the largest monitor bulk-69 first", leftOut)
 	}
-	if len(fitted.Probed) != 1 || fitted.Probed[0].Monitor.Name != "signup" {
-		t.Fatalf("kept %d probes, want signup", len(fitted.Probed))
+	if len(fitted.Probed)+len(leftOut) != 70 || len(large.Probed) != 70 {
+		t.Fatalf("kept %d and left out %d of 70, or changed the input", len(fitted.Probed), len(leftOut))
 	}
-	if len(large.Probed) != 2 {
-		t.Fatal("fitCollector changed its input")
+	for _, b := range fitted.Probed {
+		if strings.HasPrefix(leftOut[0], b.Monitor.Name+" ") {
+			t.Fatalf("%s both kept and left out", b.Monitor.Name)
+		}
 	}
-	if msg := describeLeftOut(leftOut); !strings.Contains(msg, "pricing-page (601 KiB)") {
+	if msg := describeLeftOut(leftOut); !strings.Contains(msg, "bulk-69 (16 KiB)") {
 		t.Fatalf("message %q does not name the monitor and its size", msg)
 	}
 }

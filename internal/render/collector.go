@@ -348,6 +348,11 @@ func BuildCollector(c Collector, scheme *runtime.Scheme) ([]client.Object, error
 	return children, nil
 }
 
+// maxProbeConfig bounds what one monitor's probe renders to, as the
+// schema's limits allow (api/v1alpha1 size tests measure the largest at
+// 56,526 bytes).
+const maxProbeConfig = 60 << 10
+
 // MaxCollectorConfig is how much probe configuration one collector
 // ConfigMap may hold: the apiserver refuses a ConfigMap over 1 MiB, and the
 // rest of the object needs room too.
@@ -359,6 +364,16 @@ const MaxCollectorConfig = 1<<20 - 64<<10
 // journey. It returns the monitors left out, each with its size, largest
 // first.
 func FitCollector(c Collector) (Collector, []string) {
+	// The schema bounds what one probe renders to; below that bound times
+	// the probes, nothing needs measuring, and the common map measures its
+	// whole configuration once. Only an oversized one is measured probe by
+	// probe.
+	if len(c.Probed)*maxProbeConfig <= MaxCollectorConfig {
+		return c, nil
+	}
+	if whole, err := yaml.Marshal(ProbeConfig(c)); err == nil && len(whole) <= MaxCollectorConfig {
+		return c, nil
+	}
 	sizes := make(map[string]int, len(c.Probed))
 	total := 0
 	for _, b := range c.Probed {
