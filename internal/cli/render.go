@@ -38,14 +38,13 @@ func renderChildren(planned []plannedJourney, opts renderOptions) ([]client.Obje
 				collector.Probed = append(collector.Probed, b)
 			}
 		}
-		collector, leftOut := render.FitCollector(collector)
+		children, _, leftOut, err := render.BuildCollector(collector, scheme)
+		if err != nil {
+			return nil, fmt.Errorf("JourneyMap %s: %w", jm.Name, err)
+		}
 		if len(leftOut) > 0 {
 			return nil, fmt.Errorf("JourneyMap %s: the probes exceed the %d KiB one collector ConfigMap holds; the operator would leave out, largest first: %s",
 				jm.Name, render.MaxCollectorConfig>>10, strings.Join(leftOut, ", "))
-		}
-		children, err := render.BuildCollector(collector, scheme)
-		if err != nil {
-			return nil, fmt.Errorf("JourneyMap %s: %w", jm.Name, err)
 		}
 		out = append(out, children...)
 		sets, err := p.ruleSets()

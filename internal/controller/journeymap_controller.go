@@ -173,8 +173,7 @@ func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapSco
 		}
 		collector.Probed = append(collector.Probed, b)
 	}
-	collector, tooLarge := render.FitCollector(collector)
-	children, err := render.BuildCollector(collector, r.Scheme())
+	children, probes, tooLarge, err := render.BuildCollector(collector, r.Scheme())
 	if err == nil {
 		for _, child := range children {
 			var res apply.Result
@@ -189,10 +188,10 @@ func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapSco
 		return err
 	}
 	if len(tooLarge) > 0 {
-		setCollectorTooLarge(s.journey, len(collector.Probed), tooLarge)
+		setCollectorTooLarge(s.journey, probes, tooLarge)
 		return nil
 	}
-	setCollectorReady(s.journey, len(collector.Probed), waiting)
+	setCollectorReady(s.journey, probes, waiting)
 	return nil
 }
 

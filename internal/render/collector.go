@@ -323,35 +323,40 @@ func BuildServiceMonitor(c Collector, scheme *runtime.Scheme) (*monitoringv1.Ser
 
 // BuildCollector builds every object of the collector, in the order they
 // are applied: the probe configuration before the Deployment that mounts
-// it.
-func BuildCollector(c Collector, scheme *runtime.Scheme) ([]client.Object, error) {
+// it. Probes that would overflow the ConfigMap are left out, largest
+// first (see FitCollector); probes are the ones that run and leftOut names
+// the monitors left out with their sizes.
+func BuildCollector(c Collector, scheme *runtime.Scheme) (children []client.Object, probes int, leftOut []string, err error) {
 	configMap, err := BuildCollectorConfigMap(c, scheme)
 	if err != nil {
-		return nil, fmt.Errorf("building the collector ConfigMap: %w", err)
+		return nil, 0, nil, fmt.Errorf("building the collector ConfigMap: %w", err)
+	}
+	// Measured on what is built anyway, so a collector that fits, the
+	// common case, costs nothing more.
+	if len(configMap.Data[probeconfig.ConfigFileName]) > MaxCollectorConfig {
+		c, leftOut = FitCollector(c)
+		if configMap, err = BuildCollectorConfigMap(c, scheme); err != nil {
+			return nil, 0, nil, fmt.Errorf("building the collector ConfigMap: %w", err)
+		}
 	}
 	deployment, err := BuildCollectorDeployment(c, scheme)
 	if err != nil {
-		return nil, fmt.Errorf("building the collector Deployment: %w", err)
+		return nil, 0, nil, fmt.Errorf("building the collector Deployment: %w", err)
 	}
 	service, err := BuildCollectorService(c, scheme)
 	if err != nil {
-		return nil, fmt.Errorf("building the collector Service: %w", err)
+		return nil, 0, nil, fmt.Errorf("building the collector Service: %w", err)
 	}
-	children := []client.Object{configMap, deployment, service}
+	children = []client.Object{configMap, deployment, service}
 	if c.ServiceMonitor {
 		serviceMonitor, err := BuildServiceMonitor(c, scheme)
 		if err != nil {
-			return nil, fmt.Errorf("building the collector ServiceMonitor: %w", err)
+			return nil, 0, nil, fmt.Errorf("building the collector ServiceMonitor: %w", err)
 		}
 		children = append(children, serviceMonitor)
 	}
-	return children, nil
+	return children, len(c.Probed), leftOut, nil
 }
-
-// maxProbeConfig bounds what one monitor's probe renders to, as the
-// schema's limits allow (api/v1alpha1 size tests measure the largest at
-// 56,526 bytes).
-const maxProbeConfig = 60 << 10
 
 // MaxCollectorConfig is how much probe configuration one collector
 // ConfigMap may hold: the apiserver refuses a ConfigMap over 1 MiB, and the
@@ -364,16 +369,6 @@ const MaxCollectorConfig = 1<<20 - 64<<10
 // journey. It returns the monitors left out, each with its size, largest
 // first.
 func FitCollector(c Collector) (Collector, []string) {
-	// The schema bounds what one probe renders to; below that bound times
-	// the probes, nothing needs measuring, and the common map measures its
-	// whole configuration once. Only an oversized one is measured probe by
-	// probe.
-	if len(c.Probed)*maxProbeConfig <= MaxCollectorConfig {
-		return c, nil
-	}
-	if whole, err := yaml.Marshal(ProbeConfig(c)); err == nil && len(whole) <= MaxCollectorConfig {
-		return c, nil
-	}
 	sizes := make(map[string]int, len(c.Probed))
 	total := 0
 	for _, b := range c.Probed {
