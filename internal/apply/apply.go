@@ -103,6 +103,9 @@ type writtenState struct {
 	at              time.Time
 	// applied is set for children; owners' status patches leave it nil.
 	applied *appliedIntent
+	// deleted marks an object this manager deleted: a second delete soon
+	// after is skipped (see Delete).
+	deleted bool
 }
 
 // appliedIntent is what the operator applied: enough to tell a change to
@@ -168,11 +171,24 @@ func (a *Applier) Delete(ctx context.Context, obj client.Object) error {
 		return err
 	}
 	key := objectKey{gvk: gvk, namespace: obj.GetNamespace(), name: obj.GetName()}
-	a.forget(key)
+	log := ctrl.LoggerFrom(ctx).V(1).WithValues("kind", gvk.Kind, "name", key.name)
+	// Only this manager creates its children, so one it deleted within the
+	// last minute is still gone: the reconcile that deleted it may run
+	// again before its status says so (or, in a namespace being emptied,
+	// never get to say so), and would only send the delete again.
+	a.mu.Lock()
+	last, ok := a.written[key]
+	a.mu.Unlock()
+	if ok && last.deleted && time.Since(last.at) < sweepEvery {
+		log.Info("skipping delete: deleted a moment ago")
+		return nil
+	}
 	if err := a.Client.Delete(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
+		a.forget(key)
 		return fmt.Errorf("deleting %s: %w", key, err)
 	}
-	ctrl.LoggerFrom(ctx).V(1).Info("deleted", "kind", gvk.Kind, "name", key.name)
+	a.remember(key, writtenState{at: time.Now(), deleted: true})
+	log.Info("deleted")
 	return nil
 }
 
@@ -234,7 +250,7 @@ func (a *Applier) needsWrite(ctx context.Context, key objectKey, hash [sha256.Si
 	a.mu.Unlock()
 	switch {
 	case !ok || last.applied == nil:
-		return "not applied by this manager yet", 0
+		return "not applied by this manager yet, or deleted by it", 0
 	case last.applied.hash != hash:
 		return "the desired state changed", 0
 	}

@@ -102,9 +102,34 @@ func TestApplier(t *testing.T) {
 		if err := a.Delete(ctx, collectorConfig("signup", "")); err != nil {
 			t.Fatalf("deleting what is already gone: %v", err)
 		}
-		err := c.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "signup"}, &corev1.ConfigMap{})
-		if !apierrors.IsNotFound(err) {
+		if err := c.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "signup"}, &corev1.ConfigMap{}); !apierrors.IsNotFound(err) {
 			t.Fatalf("signup still there after Delete: %v", err)
+		}
+		// What this Applier deleted is not deleted again; re-applying
+		// creates it.
+		deletes := 0
+		watching, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counting := &Applier{Client: interceptor.NewClient(watching, interceptor.Funcs{
+			Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
+				deletes++
+				return c.Delete(ctx, obj, opts...)
+			},
+		}), Reader: c, LagTolerance: time.Nanosecond}
+		mustApply(t, counting, collectorConfig("signup", "30s"), true)
+		for range 3 {
+			if err := counting.Delete(ctx, collectorConfig("signup", "")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if deletes != 1 {
+			t.Fatalf("%d delete requests for one object deleted three times, want 1", deletes)
+		}
+		mustApply(t, counting, collectorConfig("signup", "30s"), true)
+		if got := dataOf(t, "signup"); got != "30s" {
+			t.Fatalf("interval %q after re-applying a deleted object, want 30s", got)
 		}
 	})
 
