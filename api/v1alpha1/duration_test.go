@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/test/manifests"
 )
 
 // durationMaxLength is the maxLength every duration field declares.
@@ -215,7 +216,7 @@ func TestDurationValuesOnTheAPIServer(t *testing.T) {
 	for i, value := range sample {
 		d, err := time.ParseDuration(value)
 		want := err == nil && field.inRange(d) && utf8.RuneCountInString(value) <= durationMaxLength
-		persona := parse(t, validPersona)
+		persona := parse(t, manifests.ValidPersona)
 		persona.SetNamespace(ns)
 		persona.SetName(fmt.Sprintf("duration-%d", i))
 		if err := unstructured.SetNestedField(persona.Object, value, "spec", "expectations", "maxLatency"); err != nil {
@@ -272,7 +273,7 @@ func TestMonitorDurationsDecode(t *testing.T) {
 		{"0.5m", "+10s", ".25s"},
 		{"3600000ms", "299999999999ns", "1μs"},
 	} {
-		monitor := parse(t, validMonitor)
+		monitor := parse(t, manifests.ValidMonitor)
 		monitor.SetNamespace(ns)
 		monitor.SetName(fmt.Sprintf("durations-%d", i))
 		must(t, unstructured.SetNestedField(monitor.Object, tc.interval, "spec", "probe", "interval"))

@@ -13,6 +13,7 @@ import (
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
+	"github.com/journeymap/journey-operator/internal/test/manifests"
 )
 
 // probeTextBudget is the limit of the http and flow size rules.
@@ -73,7 +74,7 @@ func TestLargestProbeFitsInBudget(t *testing.T) {
 		left -= n
 	}
 
-	monitor := parse(t, validMonitor)
+	monitor := parse(t, manifests.ValidMonitor)
 	monitor.SetNamespace(ns)
 	monitor.SetName(long('m', 253))
 	must(t, unstructured.SetNestedField(monitor.Object, map[string]any{"flow": map[string]any{"steps": steps}}, "spec", "probe"))
@@ -100,7 +101,7 @@ func TestLargestProbeFitsInBudget(t *testing.T) {
 
 	// One byte more is refused: step 1 holds the rest of the budget.
 	steps[1].(map[string]any)["body"] = steps[1].(map[string]any)["body"].(string) + "b"
-	monitor = parse(t, validMonitor)
+	monitor = parse(t, manifests.ValidMonitor)
 	monitor.SetNamespace(ns)
 	monitor.SetName("one-byte-more")
 	must(t, unstructured.SetNestedField(monitor.Object, map[string]any{"flow": map[string]any{"steps": steps}}, "spec", "probe"))

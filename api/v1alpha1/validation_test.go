@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/journeymap/journey-operator/internal/controlplane"
+	"github.com/journeymap/journey-operator/internal/test/manifests"
 )
 
 var env *controlplane.Env
@@ -64,7 +65,7 @@ func TestSamplesAreAccepted(t *testing.T) {
 func TestDefaultsAreApplied(t *testing.T) {
 	ctx := context.Background()
 	ns := createNamespace(t, "defaults")
-	monitor := parse(t, validMonitor)
+	monitor := parse(t, manifests.ValidMonitor)
 	monitor.SetNamespace(ns)
 	if err := env.Client.Create(ctx, monitor); err != nil {
 		t.Fatal(err)
@@ -91,147 +92,10 @@ func TestDefaultsAreApplied(t *testing.T) {
 	}
 }
 
-type invalidCase struct {
-	name    string
-	base    string
-	mutate  func(obj map[string]any)
-	message string
-}
-
 // TestInvalidObjectsAreRejected shows that the apiserver itself turns away
 // bad manifests, each with a message that says what to fix.
 func TestInvalidObjectsAreRejected(t *testing.T) {
-	cases := []invalidCase{
-		// Persona
-		{"persona without display name", validPersona, del("spec", "displayName"), "spec.displayName: Required value"},
-		{"persona age range malformed", validPersona, set("thirty", "spec", "demographics", "ageRange"), "spec.demographics.ageRange"},
-		{"persona company size unknown", validPersona, set("huge", "spec", "demographics", "companySize"), `Unsupported value: "huge"`},
-		{"persona channel unknown", validPersona, set([]any{"web", "fax"}, "spec", "preferredChannels"), `Unsupported value: "fax"`},
-		{"persona channel twice", validPersona, set([]any{"web", "web"}, "spec", "preferredChannels"), "preferredChannels must not list a channel twice"},
-		{"persona share above 100", validPersona, set(int64(120), "spec", "customerSharePercent"), "should be less than or equal to 100"},
-		{"persona availability zero", validPersona, set("0", "spec", "expectations", "availabilityPercent"), "availabilityPercent must be a percentage strictly between 0 and 100"},
-		{"persona availability not a number", validPersona, set("high", "spec", "expectations", "availabilityPercent"), "spec.expectations.availabilityPercent: Invalid value: \"high\": availabilityPercent must be a percentage strictly between 0 and 100"},
-		{"persona max latency in years", validPersona, set("1y", "spec", "expectations", "maxLatency"), "spec.expectations.maxLatency: Invalid value: \"1y\": maxLatency must be a duration such as 2s or 800ms (units ns, us, ms, s, m, h)"},
-		{"persona max latency in days", validPersona, set("2d", "spec", "expectations", "maxLatency"), "maxLatency must be a duration such as 2s or 800ms"},
-		{"persona max latency with a space", validPersona, set("2 s", "spec", "expectations", "maxLatency"), "maxLatency must be a duration such as 2s or 800ms"},
-		{"persona max latency without unit", validPersona, set("2", "spec", "expectations", "maxLatency"), "maxLatency must be a duration such as 2s or 800ms"},
-		{"persona max latency zero", validPersona, set("0s", "spec", "expectations", "maxLatency"), "spec.expectations.maxLatency: Invalid value: \"0s\": maxLatency must be greater than 0s and at most 5m"},
-		{"persona max latency negative", validPersona, set("-2s", "spec", "expectations", "maxLatency"), "maxLatency must be greater than 0s and at most 5m"},
-		{"persona max latency an hour", validPersona, set("1h", "spec", "expectations", "maxLatency"), "maxLatency must be greater than 0s and at most 5m"},
-		{"persona max latency overflowing", validPersona, set("9999999999999h", "spec", "expectations", "maxLatency"), "maxLatency must be a duration such as 2s or 800ms"},
-		{"persona tech savviness unknown", validPersona, set("Wizard", "spec", "techSavviness"), `Unsupported value: "Wizard"`},
-
-		// JourneyMap
-		{"map without persona", validMap, del("spec", "personaRef"), "spec.personaRef: Required value"},
-		{"map persona name not an object name", validMap, set("Paige/CMO", "spec", "personaRef", "name"), "spec.personaRef.name: Invalid value: \"Paige/CMO\": name must be an object name"},
-		{"map without stages", validMap, set([]any{}, "spec", "stages"), "spec.stages: Invalid value"},
-		{"map type unknown", validMap, set("Wishful", "spec", "type"), `Unsupported value: "Wishful"`},
-		{"map duplicate stage", validMap, set("awareness", "spec", "stages", 1, "name"), "stage names must be unique within a journey map"},
-		{"map duplicate touchpoint across stages", validMap, set("blog", "spec", "stages", 1, "touchpoints", 0, "name"), "touchpoint names must be unique across all stages of a journey map"},
-		{"map duplicate touchpoint in a stage", validMap, set("pricing-page", "spec", "stages", 1, "touchpoints", 1, "name"), "touchpoint names must be unique across all stages of a journey map"},
-		{"map emotion above +2", validMap, set(int64(3), "spec", "stages", 0, "emotion"), "should be less than or equal to 2"},
-		{"map emotion below -2", validMap, set(int64(-5), "spec", "stages", 0, "emotion"), "should be greater than or equal to -2"},
-		{"map stage name not a DNS label", validMap, set("Awareness Stage", "spec", "stages", 0, "name"), "spec.stages[0].name"},
-		{"map channel unknown", validMap, set("carrier-pigeon", "spec", "stages", 0, "touchpoints", 0, "channel"), `Unsupported value: "carrier-pigeon"`},
-		{"map touchpoint without channel", validMap, del("spec", "stages", 0, "touchpoints", 0, "channel"), "channel: Required value"},
-		{"map kpi unknown", validMap, set(map[string]any{"category": "Vanity"}, "spec", "stages", 0, "kpi"), `Unsupported value: "Vanity"`},
-		{"map criticality unknown", validMap, set("Meh", "spec", "stages", 0, "touchpoints", 0, "criticality"), `Unsupported value: "Meh"`},
-		{"map layer unknown", validMap, set("Sidestage", "spec", "stages", 0, "touchpoints", 0, "layer"), `Unsupported value: "Sidestage"`},
-
-		// TouchpointMonitor
-		{"monitor without map", validMonitor, del("spec", "journeyMapRef"), "spec.journeyMapRef: Required value"},
-		{"monitor without telemetry", validMonitor, del("spec", "probe"), "a monitor needs a probe, a metric SLI, or both"},
-		{"monitor with two probe kinds", validMonitor, set(map[string]any{"address": "db.example.com:5432"}, "spec", "probe", "tcp"), "a probe sets exactly one of http, tcp, dns or flow"},
-		{"monitor probe without kind", validMonitor, set(map[string]any{"interval": "30s"}, "spec", "probe"), "a probe sets exactly one of http, tcp, dns or flow"},
-		{"monitor ftp url", validMonitor, set("ftp://files.example.com/price.csv", "spec", "probe", "http", "url"), "url must be an absolute http:// or https:// URL with a host"},
-		{"monitor url with credentials", validMonitor, set("https://paige:hunter2@app.example.com/", "spec", "probe", "http", "url"), "url must not carry credentials"},
-		{"monitor inline authorization header", validMonitor, set([]any{map[string]any{"name": "Authorization", "value": "Bearer abc"}}, "spec", "probe", "http", "headers"), "credential headers (Authorization, Cookie, API keys, tokens) must take their value from a Secret"},
-		{"monitor header with value and secret", validMonitor, set([]any{map[string]any{"name": "X-Plan", "value": "a", "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "s", "key": "k"}}}}, "spec", "probe", "http", "headers"), "a header sets exactly one of value or valueFrom"},
-		{"monitor duplicate header", validMonitor, set([]any{map[string]any{"name": "Accept", "value": "a"}, map[string]any{"name": "accept", "value": "b"}}, "spec", "probe", "http", "headers"), "header names must be unique"},
-		{"monitor status code out of range", validMonitor, set([]any{int64(200), int64(700)}, "spec", "probe", "http", "expectedStatus"), "should be less than or equal to 599"},
-		{"monitor method unknown", validMonitor, set("FETCH", "spec", "probe", "http", "method"), `Unsupported value: "FETCH"`},
-		{"monitor availability 100", validMonitor, set("100", "spec", "objectives", "availability"), "availability must be a percentage strictly between 0 and 100"},
-		{"monitor availability 0", validMonitor, set("0", "spec", "objectives", "availability"), "availability must be a percentage strictly between 0 and 100"},
-		{"monitor availability not a number", validMonitor, set("high", "spec", "objectives", "availability"), "availability must be a percentage strictly between 0 and 100"},
-		{"monitor window malformed", validMonitor, set("28days", "spec", "objectives", "window"), "window must be a whole number and one unit of m, h, d or w"},
-		{"monitor window too long", validMonitor, set("365d", "spec", "objectives", "window"), "window must be between 1h and 90d"},
-		{"monitor window too short", validMonitor, set("30m", "spec", "objectives", "window"), "window must be between 1h and 90d"},
-		{"monitor interval too short", validMonitor, set("1s", "spec", "probe", "interval"), "spec.probe.interval: Invalid value: \"1s\": interval must be at least 5s and at most 1h"},
-		{"monitor interval zero", validMonitor, set("0s", "spec", "probe", "interval"), "spec.probe.interval: Invalid value: \"0s\": interval must be at least 5s and at most 1h"},
-		{"monitor interval negative", validMonitor, set("-5s", "spec", "probe", "interval"), "spec.probe.interval: Invalid value: \"-5s\": interval must be at least 5s and at most 1h"},
-		{"monitor interval too long", validMonitor, set("1h30m", "spec", "probe", "interval"), "interval must be at least 5s and at most 1h"},
-		{"monitor interval in years", validMonitor, set("1y", "spec", "probe", "interval"), "spec.probe.interval: Invalid value: \"1y\": interval must be a duration such as 30s or 1m (units ns, us, ms, s, m, h)"},
-		{"monitor interval in days", validMonitor, set("1d", "spec", "probe", "interval"), "interval must be a duration such as 30s or 1m"},
-		{"monitor interval unit first", validMonitor, set("s30", "spec", "probe", "interval"), "interval must be a duration such as 30s or 1m"},
-		{"monitor interval too long to be a duration", validMonitor, set("1000000000000000000000000000000000s", "spec", "probe", "interval"), "spec.probe.interval: Too long"},
-		{"monitor timeout zero", validMonitor, set("0s", "spec", "probe", "timeout"), "spec.probe.timeout: Invalid value: \"0s\": timeout must be greater than 0s and at most 5m"},
-		{"monitor timeout in years", validMonitor, set("1y", "spec", "probe", "timeout"), "spec.probe.timeout: Invalid value: \"1y\": timeout must be a duration such as 10s or 500ms"},
-		{"monitor timeout longer than interval", validMonitor, set("2m", "spec", "probe", "timeout"), "spec.probe.timeout: Invalid value: timeout must not be longer than interval"},
-		{"monitor latency threshold in years", validMonitor, set(map[string]any{"threshold": "1y"}, "spec", "objectives", "latency"), "spec.objectives.latency.threshold: Invalid value: \"1y\": threshold must be a duration such as 800ms or 2s (units ns, us, ms, s, m, h)"},
-		{"monitor latency threshold zero", validMonitor, set(map[string]any{"threshold": "0ms"}, "spec", "objectives", "latency"), "spec.objectives.latency.threshold: Invalid value: \"0ms\": threshold must be greater than 0s and at most 5m"},
-		{"monitor latency threshold an hour", validMonitor, set(map[string]any{"threshold": "1h"}, "spec", "objectives", "latency"), "threshold must be greater than 0s and at most 5m"},
-		{"monitor url without host", validMonitor, set("http://:8080/path", "spec", "probe", "http", "url"), "spec.probe.http.url: Invalid value: \"http://:8080/path\": url must name a host"},
-		{"monitor url with bad escape", validMonitor, set("https://shop.example.com/%zz", "spec", "probe", "http", "url"), "url must name a host, e.g. https://shop.example.com:8443/path, and be a valid URL"},
-		{"monitor flow url without host", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{
-			map[string]any{"name": "login", "url": "https://:8443/${next}"},
-		}}}), "spec.probe.flow.steps[0].url: Invalid value: \"https://:8443/${next}\": url must name a host"},
-		{"monitor header value with newline", validMonitor, set([]any{map[string]any{"name": "X-Plan", "value": "pro\nX-Injected: 1"}}, "spec", "probe", "http", "headers"), "spec.probe.http.headers[0].value: Invalid value: \"pro\\nX-Injected: 1\": header value must not contain a line break (CR or LF)"},
-		{"monitor header value with CR", validMonitor, set([]any{map[string]any{"name": "X-Plan", "value": "pro\r"}}, "spec", "probe", "http", "headers"), "header value must not contain a line break (CR or LF)"},
-		{"monitor flow header value with NUL", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{
-			map[string]any{"name": "login", "url": "https://app.example.com/login", "headers": []any{map[string]any{"name": "X-Plan", "value": "a\x00b"}}},
-		}}}), "spec.probe.flow.steps[0].headers[0].value: Invalid value: \"a\\x00b\": header value must not contain a line break"},
-		{"monitor header secret name a path", validMonitor, set([]any{map[string]any{"name": "Authorization", "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "../etc", "key": "token"}}}}, "spec", "probe", "http", "headers"), "spec.probe.http.headers[0].valueFrom.secretKeyRef.name: Invalid value: \"../etc\": name must be a Secret name"},
-		{"monitor header secret key dot-dot", validMonitor, set([]any{map[string]any{"name": "Authorization", "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "creds", "key": ".."}}}}, "spec", "probe", "http", "headers"), "spec.probe.http.headers[0].valueFrom.secretKeyRef.key: Invalid value: \"..\": key must be a Secret data key"},
-		{"monitor json path index overflowing", validMonitor, set([]any{map[string]any{"path": "items[99999999999999999999]"}}, "spec", "probe", "http", "json"), "spec.probe.http.json[0].path"},
-		{"monitor dns A expecting IPv6", validMonitor, replaceProbe(map[string]any{"dns": map[string]any{"name": "app.example.com", "expect": []any{"2001:db8::10"}}}), "spec.probe.dns.expect: Invalid value: expect must list IPv4 addresses for recordType A"},
-		{"monitor dns A expecting a name", validMonitor, replaceProbe(map[string]any{"dns": map[string]any{"name": "app.example.com", "recordType": "A", "expect": []any{"203.0.113.10", "app.example.com"}}}), "expect must list IPv4 addresses for recordType A"},
-		{"monitor dns AAAA expecting IPv4", validMonitor, replaceProbe(map[string]any{"dns": map[string]any{"name": "app.example.com", "recordType": "AAAA", "expect": []any{"203.0.113.10"}}}), "and IPv6 addresses for AAAA"},
-		{"monitor dns label too long", validMonitor, replaceProbe(map[string]any{"dns": map[string]any{"name": strings.Repeat("a", 64) + ".example.com"}}), "spec.probe.dns.name: Invalid value: \"" + strings.Repeat("a", 64) + ".example.com\": name must be a DNS name whose labels"},
-		{"monitor dns server port zero", validMonitor, replaceProbe(map[string]any{"dns": map[string]any{"name": "app.example.com", "server": "10.0.0.10:0"}}), "spec.probe.dns.server: Invalid value: \"10.0.0.10:0\": server must be host:port with a port from 1 to 65535"},
-		{"monitor dns server without port", validMonitor, replaceProbe(map[string]any{"dns": map[string]any{"name": "app.example.com", "server": "10.0.0.10"}}), "server must be host:port with a port from 1 to 65535"},
-		{"monitor flow capture twice in a step", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{
-			map[string]any{"name": "login", "url": "https://app.example.com/login", "capture": []any{
-				map[string]any{"name": "token", "from": "Header", "expression": "X-Token"},
-				map[string]any{"name": "token", "from": "JSONPath", "expression": "data.token"},
-			}},
-		}}}), "spec.probe.flow.steps[0].capture: Invalid value: capture names must be unique within a step"},
-		{"monitor flow capture in two steps", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{
-			map[string]any{"name": "login", "url": "https://app.example.com/login", "capture": []any{map[string]any{"name": "token", "from": "Header", "expression": "X-Token"}}},
-			map[string]any{"name": "refresh", "url": "https://app.example.com/refresh?t=${token}", "capture": []any{map[string]any{"name": "token", "from": "Header", "expression": "X-Token"}}},
-		}}}), "a capture name may be taken by one step only"},
-		{"monitor flow header capture not a header name", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{
-			map[string]any{"name": "login", "url": "https://app.example.com/login", "capture": []any{map[string]any{"name": "next", "from": "Header", "expression": "Location: x"}}},
-		}}}), "spec.probe.flow.steps[0].capture[0]: Invalid value: expression of a Header capture must be a header name"},
-		{"monitor flow json capture not a path", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{
-			map[string]any{"name": "login", "url": "https://app.example.com/login", "capture": []any{map[string]any{"name": "next", "from": "JSONPath", "expression": "$..items[*]"}}},
-		}}}), "expression of a JSONPath capture must be a path such as data.token"},
-		{"monitor http probe too large", validMonitor, set(map[string]any{"url": "https://www.example.com/pricing", "method": "POST", "body": strings.Repeat("x", 16384), "bodyContains": repeatList(strings.Repeat("y", 1024), 10)}, "spec", "probe", "http"), "spec.probe.http: Invalid value: http is too large"},
-		{"monitor http probe too large in bytes", validMonitor, set(map[string]any{"url": "https://www.example.com/pricing", "method": "POST", "body": strings.Repeat("€", 8200)}, "spec", "probe", "http"), "http is too large: its url, headers, body, bodyContains, bodyRegex and json together must stay within 24576 bytes"},
-		{"monitor flow too large", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": flowSteps(4, strings.Repeat("z", 7000))}}), "spec.probe.flow: Invalid value: flow is too large"},
-		{"monitor alert label value too long", validMonitor, set(map[string]any{"pager": strings.Repeat("p", 300)}, "spec", "alerting", "labels"), "alert label names must be at most 128 and values at most 256 characters"},
-		{"monitor tcp without port", validMonitor, replaceProbe(map[string]any{"tcp": map[string]any{"address": "sip.example.com"}}), "address must be host:port with a port from 1 to 65535"},
-		{"monitor tcp port too high", validMonitor, replaceProbe(map[string]any{"tcp": map[string]any{"address": "sip.example.com:70000"}}), "address must be host:port with a port from 1 to 65535"},
-		{"monitor dns record type unknown", validMonitor, replaceProbe(map[string]any{"dns": map[string]any{"name": "app.example.com", "recordType": "SPF"}}), `Unsupported value: "SPF"`},
-		{"monitor flow without steps", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{}}}), "spec.probe.flow.steps: Invalid value"},
-		{"monitor flow duplicate step", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{
-			map[string]any{"name": "login", "url": "https://app.example.com/login"},
-			map[string]any{"name": "login", "url": "https://app.example.com/home"},
-		}}}), "flow step names must be unique"},
-		{"monitor flow capture source unknown", validMonitor, replaceProbe(map[string]any{"flow": map[string]any{"steps": []any{
-			map[string]any{"name": "login", "url": "https://app.example.com/login", "capture": []any{map[string]any{"name": "token", "from": "Cookie", "expression": "sid"}}},
-		}}}), `Unsupported value: "Cookie"`},
-		{"monitor metric without window placeholder", validMonitor, set(map[string]any{"errorsQuery": `sum(rate(http_requests_total{code=~"5.."}[5m]))`, "totalQuery": "sum(rate(http_requests_total[{{.window}}]))"}, "spec", "metric"), "errorsQuery must use the {{.window}} placeholder for its range"},
-		{"monitor metric with good and errors", validMonitor, set(map[string]any{"errorsQuery": "sum(rate(e[{{.window}}]))", "goodQuery": "sum(rate(g[{{.window}}]))", "totalQuery": "sum(rate(t[{{.window}}]))"}, "spec", "metric"), "a metric SLI sets exactly one of errorsQuery or goodQuery"},
-		{"monitor latency without probe", validMonitor, func(obj map[string]any) {
-			delete(obj["spec"].(map[string]any), "probe")
-			set(map[string]any{"goodQuery": "sum(rate(g[{{.window}}]))", "totalQuery": "sum(rate(t[{{.window}}]))"}, "spec", "metric")(obj)
-			set(map[string]any{"threshold": "1s"}, "spec", "objectives", "latency")(obj)
-		}, "a latency objective needs a probe"},
-		{"monitor alert label overrides severity", validMonitor, set(map[string]any{"severity": "info"}, "spec", "alerting", "labels"), "alert labels cannot override"},
-		{"monitor alert label name invalid", validMonitor, set(map[string]any{"pager-duty": "x"}, "spec", "alerting", "labels"), "alert label names must match"},
-		{"monitor runbook not a URL", validMonitor, set("see wiki", "spec", "alerting", "runbookURL"), "runbookURL must be an http:// or https:// URL"},
-		{"monitor json path malformed", validMonitor, set([]any{map[string]any{"path": "$..items[*]"}}, "spec", "probe", "http", "json"), "spec.probe.http.json[0].path"},
-	}
+	cases := manifests.InvalidCases()
 	if len(cases) < 30 {
 		t.Fatalf("the table must hold at least 30 invalid objects, has %d", len(cases))
 	}
@@ -239,11 +103,11 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 	ctx := context.Background()
 	ns := createNamespace(t, "invalid")
 	for i, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			obj := parse(t, tc.base)
+		t.Run(tc.Name, func(t *testing.T) {
+			obj := parse(t, tc.Base)
 			obj.SetNamespace(ns)
 			obj.SetName(fmt.Sprintf("invalid-%d", i))
-			tc.mutate(obj.Object)
+			tc.Mutate(obj.Object)
 			err := env.Client.Create(ctx, obj)
 			if err == nil {
 				t.Fatalf("the apiserver accepted an invalid %s", obj.GetKind())
@@ -251,8 +115,8 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 			if !apierrors.IsInvalid(err) {
 				t.Fatalf("want an Invalid error, got %v", err)
 			}
-			if !strings.Contains(err.Error(), tc.message) {
-				t.Fatalf("error does not say %q:\n%v", tc.message, err)
+			if !strings.Contains(err.Error(), tc.Message) {
+				t.Fatalf("error does not say %q:\n%v", tc.Message, err)
 			}
 		})
 	}
@@ -263,7 +127,7 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 func TestValidBasesAreAccepted(t *testing.T) {
 	ctx := context.Background()
 	ns := createNamespace(t, "bases")
-	for _, base := range []string{validPersona, validMap, validMonitor} {
+	for _, base := range []string{manifests.ValidPersona, manifests.ValidMap, manifests.ValidMonitor} {
 		obj := parse(t, base)
 		obj.SetNamespace(ns)
 		if err := env.Client.Create(ctx, obj); err != nil {
@@ -326,115 +190,3 @@ func parse(t *testing.T, manifest string) *unstructured.Unstructured {
 
 // set returns a mutation that puts value at path, creating missing maps on
 // the way; path elements are map keys (string) or list indexes (int).
-func set(value any, path ...any) func(map[string]any) {
-	return func(obj map[string]any) {
-		parent, last := walk(obj, path)
-		switch p := parent.(type) {
-		case map[string]any:
-			p[last.(string)] = value
-		case []any:
-			p[last.(int)] = value
-		}
-	}
-}
-
-// del returns a mutation that removes the map key at path.
-func del(path ...any) func(map[string]any) {
-	return func(obj map[string]any) {
-		parent, last := walk(obj, path)
-		delete(parent.(map[string]any), last.(string))
-	}
-}
-
-// repeatList is a list of n copies of s.
-func repeatList(s string, n int) []any {
-	out := make([]any, n)
-	for i := range out {
-		out[i] = s
-	}
-	return out
-}
-
-// flowSteps is a flow of n steps, each posting body.
-func flowSteps(n int, body string) []any {
-	steps := make([]any, n)
-	for i := range steps {
-		steps[i] = map[string]any{"name": fmt.Sprintf("step-%d", i), "url": "https://app.example.com/step", "method": "POST", "body": body}
-	}
-	return steps
-}
-
-func replaceProbe(probe map[string]any) func(map[string]any) {
-	return set(probe, "spec", "probe")
-}
-
-func walk(obj map[string]any, path []any) (parent any, last any) {
-	var cur any = obj
-	for _, key := range path[:len(path)-1] {
-		switch k := key.(type) {
-		case string:
-			m := cur.(map[string]any)
-			if m[k] == nil {
-				m[k] = map[string]any{}
-			}
-			cur = m[k]
-		case int:
-			cur = cur.([]any)[k]
-		}
-	}
-	return cur, path[len(path)-1]
-}
-
-const validPersona = `
-apiVersion: cx.journeymap.dev/v1alpha1
-kind: Persona
-metadata:
-  name: valid-persona
-spec:
-  displayName: Paige, startup CMO
-  demographics:
-    ageRange: "25-34"
-    companySize: "11-50"
-  techSavviness: Medium
-  preferredChannels: [web, email]
-  customerSharePercent: 40
-  expectations:
-    availabilityPercent: "99.5"
-`
-
-const validMap = `
-apiVersion: cx.journeymap.dev/v1alpha1
-kind: JourneyMap
-metadata:
-  name: valid-map
-spec:
-  personaRef: {name: valid-persona}
-  goal: Automate lead nurturing
-  stages:
-    - name: awareness
-      emotion: -1
-      kpi: {category: Acquisition}
-      touchpoints:
-        - {name: blog, channel: web, criticality: Low, layer: Frontstage}
-    - name: consideration
-      touchpoints:
-        - {name: pricing-page, channel: web, momentOfTruth: true}
-        - {name: sales-chat, channel: live-chat}
-`
-
-const validMonitor = `
-apiVersion: cx.journeymap.dev/v1alpha1
-kind: TouchpointMonitor
-metadata:
-  name: valid-monitor
-spec:
-  journeyMapRef: {name: valid-map}
-  touchpoint: pricing-page
-  probe:
-    http:
-      url: https://www.example.com/pricing
-      json:
-        - path: plans[0].name
-  objectives:
-    availability: "99.5"
-`

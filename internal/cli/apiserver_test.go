@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/journeymap/journey-operator/internal/controlplane"
+	"github.com/journeymap/journey-operator/internal/test/manifests"
 )
 
 // TestLintAgreesWithTheAPIServer creates every manifest of a table of
@@ -46,24 +47,24 @@ func TestLintAgreesWithTheAPIServer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cases := invalidCases()
+	cases := manifests.InvalidCases()
 	cases = append(cases,
-		invalidCase{"valid persona", validPersona, func(map[string]any) {}, ""},
-		invalidCase{"valid map", validMap, func(map[string]any) {}, ""},
-		invalidCase{"valid monitor", validMonitor, func(map[string]any) {}, ""},
-		invalidCase{"persona name not a DNS subdomain", validPersona, set("Paige_CMO", "metadata", "name"), "metadata.name: Invalid value"},
-		invalidCase{"monitor unknown field", validMonitor, set("x", "spec", "probe", "http", "urll"), `unknown field "spec.probe.http.urll"`},
-		invalidCase{"map unknown nested field", validMap, set(true, "spec", "stages", 0, "touchpoints", 0, "critical"), `unknown field "spec.stages[0].touchpoints[0].critical"`},
+		manifests.Invalid{Name: "valid persona", Base: manifests.ValidPersona, Mutate: func(map[string]any) {}, Message: ""},
+		manifests.Invalid{Name: "valid map", Base: manifests.ValidMap, Mutate: func(map[string]any) {}, Message: ""},
+		manifests.Invalid{Name: "valid monitor", Base: manifests.ValidMonitor, Mutate: func(map[string]any) {}, Message: ""},
+		manifests.Invalid{Name: "persona name not a DNS subdomain", Base: manifests.ValidPersona, Mutate: manifests.Set("Paige_CMO", "metadata", "name"), Message: "metadata.name: Invalid value"},
+		manifests.Invalid{Name: "monitor unknown field", Base: manifests.ValidMonitor, Mutate: manifests.Set("x", "spec", "probe", "http", "urll"), Message: `unknown field "spec.probe.http.urll"`},
+		manifests.Invalid{Name: "map unknown nested field", Base: manifests.ValidMap, Mutate: manifests.Set(true, "spec", "stages", 0, "touchpoints", 0, "critical"), Message: `unknown field "spec.stages[0].touchpoints[0].critical"`},
 	)
 	dir := t.TempDir()
 	for i, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			obj := parse(t, tc.base)
+		t.Run(tc.Name, func(t *testing.T) {
+			obj := parse(t, tc.Base)
 			obj.SetNamespace("lint")
-			if tc.name != "persona name not a DNS subdomain" {
+			if tc.Name != "persona name not a DNS subdomain" {
 				obj.SetName(fmt.Sprintf("case-%d", i))
 			}
-			tc.mutate(obj.Object)
+			tc.Mutate(obj.Object)
 			manifest, err := yaml.Marshal(obj.Object)
 			if err != nil {
 				t.Fatal(err)
@@ -92,8 +93,8 @@ func TestLintAgreesWithTheAPIServer(t *testing.T) {
 			if strings.Join(lint, "\n") != strings.Join(server, "\n") {
 				t.Fatalf("lint and the apiserver disagree\nlint:\n  %s\napiserver (%v):\n  %s", strings.Join(lint, "\n  "), err, strings.Join(server, "\n  "))
 			}
-			if tc.message != "" && !strings.Contains(strings.Join(lint, "\n"), tc.message) {
-				t.Errorf("lint does not say %q:\n%s", tc.message, strings.Join(lint, "\n"))
+			if tc.Message != "" && !strings.Contains(strings.Join(lint, "\n"), tc.Message) {
+				t.Errorf("lint does not say %q:\n%s", tc.Message, strings.Join(lint, "\n"))
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/journeymap/journey-operator/internal/controlplane"
+	"github.com/journeymap/journey-operator/internal/test/manifests"
 )
 
 // run runs kubectl-journey and returns its exit status and output.
@@ -56,7 +57,7 @@ func TestLintAcceptsTheSamples(t *testing.T) {
 }
 
 // The journey of the API tests, all valid, in one multi-document stream.
-var validJourney = validPersona + "---\n" + validMap + "---\n" + validMonitor
+var validJourney = manifests.ValidPersona + "---\n" + manifests.ValidMap + "---\n" + manifests.ValidMonitor
 
 // TestLintBadInput feeds lint what goes wrong in real repositories: each
 // problem is reported at its file and line, lint goes on with the other
@@ -73,11 +74,11 @@ func TestLintBadInput(t *testing.T) {
 		{"valid journey", map[string]string{"j.yaml": validJourney}, 0, []string{
 			"3 documents in 1 files: 1 Personas, 1 JourneyMaps, 1 TouchpointMonitors; 0 errors, 0 warnings",
 		}},
-		{"not YAML", map[string]string{"a.yaml": validPersona, "b.yaml": "kind: Persona\n  name: [unclosed\n"}, 1, []string{
+		{"not YAML", map[string]string{"a.yaml": manifests.ValidPersona, "b.yaml": "kind: Persona\n  name: [unclosed\n"}, 1, []string{
 			"{dir}/b.yaml:2: not YAML: yaml: line 2: mapping values are not allowed in this context",
 			"1 Personas",
 		}},
-		{"not YAML in the second document", map[string]string{"a.yaml": validPersona + "---\n# second\nfoo: [\n"}, 1, []string{
+		{"not YAML in the second document", map[string]string{"a.yaml": manifests.ValidPersona + "---\n# second\nfoo: [\n"}, 1, []string{
 			"{dir}/a.yaml:18: not YAML: yaml: line 18: did not find expected node content",
 		}},
 		{"not an object", map[string]string{"a.yaml": "- just\n- a list\n", "b.yaml": "plain text\n", "c.yml": "foo: bar\n"}, 1, []string{
@@ -91,29 +92,29 @@ func TestLintBadInput(t *testing.T) {
 		{"unknown kind of the group", map[string]string{"a.yaml": "apiVersion: cx.journeymap.dev/v1alpha1\nkind: Journey\nmetadata: {name: x}\n"}, 1, []string{
 			"{dir}/a.yaml:1: Journey: kind: cx.journeymap.dev/v1alpha1, Kind=Journey is not served by the journey-operator CRDs",
 		}},
-		{"unknown field", map[string]string{"p.yaml": strings.Replace(validPersona, "  displayName:", "  dispalyName: x\n  displayName:", 1)}, 1, []string{
+		{"unknown field", map[string]string{"p.yaml": strings.Replace(manifests.ValidPersona, "  displayName:", "  dispalyName: x\n  displayName:", 1)}, 1, []string{
 			`{dir}/p.yaml:2: Persona/valid-persona: spec.dispalyName: unknown field "spec.dispalyName"`,
 		}},
-		{"field twice", map[string]string{"p.yaml": strings.Replace(validPersona, "  techSavviness: Medium", "  techSavviness: Medium\n  techSavviness: High", 1)}, 1, []string{
+		{"field twice", map[string]string{"p.yaml": strings.Replace(manifests.ValidPersona, "  techSavviness: Medium", "  techSavviness: Medium\n  techSavviness: High", 1)}, 1, []string{
 			`{dir}/p.yaml:12: duplicate field: yaml: unmarshal errors: line 12: key "techSavviness" already set in map`,
 		}},
-		{"duplicate object across files", map[string]string{"a.yaml": validPersona, "b/c.yaml": "# the same persona again\n" + validPersona}, 1, []string{
+		{"duplicate object across files", map[string]string{"a.yaml": manifests.ValidPersona, "b/c.yaml": "# the same persona again\n" + manifests.ValidPersona}, 1, []string{
 			`{dir}/b/c.yaml:3: Persona/valid-persona: metadata.name: duplicate Persona "valid-persona": already defined at {dir}/a.yaml:2`,
 		}},
-		{"schema error", map[string]string{"m.yaml": strings.Replace(validMonitor, `availability: "99.5"`, `availability: "100"`, 1)}, 1, []string{
+		{"schema error", map[string]string{"m.yaml": strings.Replace(manifests.ValidMonitor, `availability: "99.5"`, `availability: "100"`, 1)}, 1, []string{
 			`{dir}/m.yaml:2: TouchpointMonitor/valid-monitor: spec.objectives.availability: Invalid value: "100": availability must be a percentage strictly between 0 and 100`,
 		}},
-		{"monitor without map", map[string]string{"m.yaml": validMonitor}, 1, []string{
+		{"monitor without map", map[string]string{"m.yaml": manifests.ValidMonitor}, 1, []string{
 			`{dir}/m.yaml:2: TouchpointMonitor/valid-monitor: spec.journeyMapRef.name: JourneyMap "valid-map" does not exist in namespace "default" among the linted objects`,
 		}},
 		{"monitor of a missing touchpoint", map[string]string{"j.yaml": strings.Replace(validJourney, "touchpoint: pricing-page", "touchpoint: pricing", 1)}, 1, []string{
 			`TouchpointMonitor/valid-monitor: spec.touchpoint: JourneyMap "valid-map" ({dir}/j.yaml:18) has no touchpoint "pricing"; its touchpoints are: blog, pricing-page, sales-chat`,
 			`warning: JourneyMap/valid-map: spec.stages[1].touchpoints[0]: moment of truth "pricing-page" (stage "consideration") has no valid TouchpointMonitor`,
 		}},
-		{"map without persona", map[string]string{"m.yaml": validMap}, 1, []string{
+		{"map without persona", map[string]string{"m.yaml": manifests.ValidMap}, 1, []string{
 			`{dir}/m.yaml:2: JourneyMap/valid-map: spec.personaRef.name: Persona "valid-persona" does not exist in namespace "default" among the linted objects`,
 		}},
-		{"two monitors on one touchpoint", map[string]string{"j.yaml": validJourney, "n.yaml": strings.Replace(validMonitor, "name: valid-monitor", "name: another-monitor", 1)}, 1, []string{
+		{"two monitors on one touchpoint", map[string]string{"j.yaml": validJourney, "n.yaml": strings.Replace(manifests.ValidMonitor, "name: valid-monitor", "name: another-monitor", 1)}, 1, []string{
 			`{dir}/j.yaml:37: TouchpointMonitor/valid-monitor: spec.touchpoint: touchpoint "pricing-page" of JourneyMap "valid-map" is already monitored by "another-monitor" ({dir}/n.yaml:2); delete one of the two monitors`,
 		}},
 		{"operator check: bad regex", map[string]string{"j.yaml": strings.Replace(validJourney, "      json:\n", "      bodyRegex: \"(unclosed\"\n      json:\n", 1)}, 1, []string{
@@ -169,7 +170,7 @@ func TestLintReadsStdinAndReportsMissingPaths(t *testing.T) {
 }
 
 func TestLintOutputFormats(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"m, 1.yaml": strings.Replace(validMonitor, `availability: "99.5"`, `availability: "100"`, 1)})
+	dir := writeFiles(t, map[string]string{"m, 1.yaml": strings.Replace(manifests.ValidMonitor, `availability: "99.5"`, `availability: "100"`, 1)})
 	code, out, _ := run(t, "", "lint", "--output", "json", dir)
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
@@ -228,7 +229,7 @@ func TestRenderSamples(t *testing.T) {
 }
 
 func TestRenderRefusesInvalidInput(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"m.yaml": validMonitor})
+	dir := writeFiles(t, map[string]string{"m.yaml": manifests.ValidMonitor})
 	code, out, stderr := run(t, "", "render", dir)
 	if code != 1 || out != "" || !strings.Contains(stderr, "nothing rendered") {
 		t.Errorf("exit %d, stdout %q, stderr %s", code, out, stderr)

@@ -106,7 +106,7 @@ func startPrometheus(t *testing.T, address, target string) *prometheus {
 	}
 	binary := filepath.Join(root, "bin", "prometheus")
 	if _, err := os.Stat(binary); err != nil {
-		t.Skipf("no Prometheus in bin/: %v", err)
+		t.Fatalf("no Prometheus in bin/ (make tools builds it): %v", err)
 	}
 	dir := t.TempDir()
 	targetURL, _ := url.Parse(target)
