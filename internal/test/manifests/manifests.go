@@ -167,8 +167,7 @@ func Set(value any, path ...any) func(map[string]any) {
 	}
 }
 
-// del returns a mutation that removes the map key at path.
-// Del returns a mutation that removes the value at path.
+// Del returns a mutation that removes the map key at path.
 func Del(path ...any) func(map[string]any) {
 	return func(obj map[string]any) {
 		parent, last := walk(obj, path)
@@ -215,8 +214,8 @@ func walk(obj map[string]any, path []any) (parent any, last any) {
 	return cur, path[len(path)-1]
 }
 
-// ValidPersona, ValidMap and ValidMonitor are valid manifests that the
-// invalid cases start from, each naming the others.
+// ValidPersona is a valid Persona; it, ValidMap and ValidMonitor are the
+// bases the invalid cases start from, each naming the others.
 const ValidPersona = `
 apiVersion: cx.journeymap.dev/v1alpha1
 kind: Persona
