@@ -45,7 +45,7 @@ func (inv *inventory) planJourneys() []plannedJourney {
 		binding, ok := journey.Resolve(monitor, mapObj.journeyMap())
 		if !ok {
 			inv.add(m.diag(SeverityError, "spec.touchpoint", fmt.Sprintf("JourneyMap %q (%s) has no touchpoint %q; its touchpoints are: %s",
-				mapKey.name, mapObj.where(), monitor.Spec.Touchpoint, touchpointNames(mapObj.journeyMap()))))
+				mapKey.name, mapObj.where(), monitor.Spec.Touchpoint, journey.TouchpointNames(mapObj.journeyMap()))))
 			continue
 		}
 		if owner := owners[mapKey][monitor.Spec.Touchpoint]; owner != m {
@@ -149,16 +149,6 @@ func (inv *inventory) validPersona(namespace string, jm *cxv1alpha1.JourneyMap) 
 		return p.persona()
 	}
 	return nil
-}
-
-func touchpointNames(jm *cxv1alpha1.JourneyMap) string {
-	var names []string
-	for _, stage := range jm.Spec.Stages {
-		for _, tp := range stage.Touchpoints {
-			names = append(names, tp.Name)
-		}
-	}
-	return strings.Join(names, ", ")
 }
 
 func sortedKeys(m map[key]*object) []key {

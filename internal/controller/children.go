@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
@@ -143,20 +141,4 @@ func requestsFor[T any, PT interface {
 		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(PT(&items[i]))})
 	}
 	return requests
-}
-
-// touchpointNames lists a map's touchpoints, sorted, for messages that tell
-// the user which names would have worked.
-func touchpointNames(journey *cxv1alpha1.JourneyMap) string {
-	var names []string
-	for _, s := range journey.Spec.Stages {
-		for _, t := range s.Touchpoints {
-			names = append(names, t.Name)
-		}
-	}
-	if len(names) == 0 {
-		return "(none)"
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
 }

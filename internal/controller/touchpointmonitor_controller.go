@@ -127,7 +127,7 @@ func (r *TouchpointMonitorReconciler) resolveTouchpoint(ctx context.Context, s *
 	binding, ok := journey.Resolve(obj, journeyMap)
 	if !ok {
 		setTouchpointUnresolved(obj, cxv1alpha1.TouchpointNotFoundReason,
-			fmt.Sprintf("JourneyMap %q has no touchpoint %q; its touchpoints are: %s", journeyMap.Name, obj.Spec.Touchpoint, touchpointNames(journeyMap)))
+			fmt.Sprintf("JourneyMap %q has no touchpoint %q; its touchpoints are: %s", journeyMap.Name, obj.Spec.Touchpoint, journey.TouchpointNames(journeyMap)))
 		return false, r.removeRules(ctx, obj)
 	}
 	siblings, err := listMonitorsOf(ctx, r.Client, obj.Namespace, journeyMap.Name)

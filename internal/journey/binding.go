@@ -7,6 +7,9 @@
 package journey
 
 import (
+	"sort"
+	"strings"
+
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 )
 
@@ -93,4 +96,20 @@ func (b TouchpointBinding) Labels() map[string]string {
 		"touchpoint": b.Touchpoint.Name,
 		"persona":    b.Map.Spec.PersonaRef.Name,
 	}
+}
+
+// TouchpointNames lists a map's touchpoints, sorted, for messages that tell
+// the user which names would have worked.
+func TouchpointNames(journeyMap *cxv1alpha1.JourneyMap) string {
+	var names []string
+	for _, s := range journeyMap.Spec.Stages {
+		for _, t := range s.Touchpoints {
+			names = append(names, t.Name)
+		}
+	}
+	if len(names) == 0 {
+		return "(none)"
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
