@@ -6,7 +6,9 @@ import (
 
 	"sort"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -79,4 +81,20 @@ func personaOf(ctx context.Context, r client.Reader, journeyMap *cxv1alpha1.Jour
 		return nil, fmt.Errorf("reading persona %s: %w", journeyMap.Spec.PersonaRef.Name, err)
 	}
 	return persona, nil
+}
+
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+
+// namespaceTerminating says whether the namespace is being deleted. Its
+// objects are then left alone: everything in it is about to go, and
+// reacting to each deletion (a Secret gone, a map gone) would only write
+// status, events and children that follow it into the bin. Only the
+// namespace's metadata is cached.
+func namespaceTerminating(ctx context.Context, r client.Reader, namespace string) bool {
+	ns := &metav1.PartialObjectMetadata{}
+	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	if err := r.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+		return false
+	}
+	return !ns.DeletionTimestamp.IsZero()
 }

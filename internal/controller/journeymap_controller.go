@@ -78,6 +78,9 @@ func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if namespaceTerminating(ctx, r.Client, obj.Namespace) {
+		return ctrl.Result{}, nil
+	}
 	if r.Applier.CacheBehind(obj) {
 		return ctrl.Result{RequeueAfter: staleCacheRequeue}, nil
 	}

@@ -35,6 +35,9 @@ func (r *PersonaReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if namespaceTerminating(ctx, r.Client, obj.Namespace) {
+		return ctrl.Result{}, nil
+	}
 	if r.Applier.CacheBehind(obj) {
 		return ctrl.Result{RequeueAfter: staleCacheRequeue}, nil
 	}

@@ -70,6 +70,9 @@ func (r *TouchpointMonitorReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if namespaceTerminating(ctx, r.Client, obj.Namespace) {
+		return ctrl.Result{}, nil
+	}
 	if r.Applier.CacheBehind(obj) {
 		return ctrl.Result{RequeueAfter: staleCacheRequeue}, nil
 	}
