@@ -360,10 +360,11 @@ func sampleRuleCosts(ctx context.Context, address string, window time.Duration, 
 			costs[i].missed = missed
 		}
 		samples++
-		if time.Now().Add(30 * time.Second).After(end) {
+		left := time.Until(end)
+		if left <= 0 {
 			break
 		}
-		time.Sleep(30 * time.Second)
+		time.Sleep(min(left, 30*time.Second))
 	}
 	for i := range costs {
 		costs[i].perRound /= float64(samples)
