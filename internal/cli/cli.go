@@ -8,6 +8,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -107,6 +108,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runLint(args[1:], stdin, stdout, stderr)
 	case "render":
 		return runRender(args[1:], stdin, stdout, stderr)
+	case "status":
+		return runStatus(context.Background(), args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			return Main([]string{args[1], "--help"}, stdin, stdout, stderr)
