@@ -4,7 +4,8 @@
 // embedded CRDs' schema and CEL rules) and the operator (its own checks,
 // the references between the objects) would, and `kubectl journey render`
 // prints the children the operator would create for them, built by the
-// operator's own builders.
+// operator's own builders. `kubectl journey status` is the one command
+// that reads a cluster: a journey, live, as a tree.
 package cli
 
 import (
@@ -32,20 +33,26 @@ const (
 // defaultProbeImage is the operator's --probe-image default.
 const defaultProbeImage = "ghcr.io/journeymap/journey-probe:latest"
 
-const mainUsage = `kubectl journey: check and render journey-operator manifests offline.
+const mainUsage = `kubectl journey: check and render journey-operator manifests offline, and
+see journeys live.
 
 Usage:
   kubectl journey lint [flags] PATH...     check Personas, JourneyMaps and TouchpointMonitors
   kubectl journey render [flags] PATH...   print the objects the operator would create for them
+  kubectl journey status [NAME] [flags]    show a journey live as a tree; without NAME, list them
   kubectl journey help [COMMAND]
 
 PATH is a file, a directory (read recursively: *.yaml, *.yml) or - for
-standard input; files may hold several documents. No cluster is needed.
+standard input; files may hold several documents. lint and render need no
+cluster; status reads the one of your kubeconfig, with your permissions
+(--kubeconfig, --context, -n, -A as in kubectl).
 
 Examples:
   kubectl journey lint config/samples
   kustomize build overlays/prod | kubectl journey lint -
   kubectl journey render config/samples | kubectl apply --dry-run=server -f -
+  kubectl journey status -A
+  kubectl journey status marketing-automation-trial -n shop --watch
 `
 
 const lintUsage = `Usage: kubectl journey lint [flags] PATH...

@@ -61,7 +61,7 @@ func newStatusScenario(t *testing.T) statusScenario {
 	sc.monitors = append(sc.monitors, stray, duplicate)
 
 	ready := func(generation int64) []metav1.Condition {
-		return []metav1.Condition{{Type: cxv1alpha1.ReadyCondition, Status: metav1.ConditionTrue, Reason: cxv1alpha1.SucceededReason, Message: "all conditions are true", ObservedGeneration: generation}}
+		return []metav1.Condition{{Type: cxv1alpha1.ReadyCondition, Status: metav1.ConditionTrue, Reason: cxv1alpha1.SucceededReason, Message: "all conditions are true", ObservedGeneration: generation, LastTransitionTime: alertSince}}
 	}
 	sc.personas[0].Status = cxv1alpha1.PersonaStatus{
 		Conditions: ready(1), ObservedGeneration: 1, JourneyMaps: []string{"marketing-automation-trial"}, JourneyMapCount: 1,
@@ -95,15 +95,15 @@ func newStatusScenario(t *testing.T) statusScenario {
 	}
 	sc.monitor(t, "contacts-api").Status = cxv1alpha1.TouchpointMonitorStatus{
 		Conditions: append(ready(1), metav1.Condition{Type: cxv1alpha1.TelemetryBoundCondition, Status: metav1.ConditionFalse, Reason: cxv1alpha1.NoDataReason,
-			Message: "Prometheus has no SLI series for this touchpoint: are its rules loaded and its metrics scraped?", ObservedGeneration: 1}),
+			Message: "Prometheus has no SLI series for this touchpoint: are its rules loaded and its metrics scraped?", ObservedGeneration: 1, LastTransitionTime: alertSince}),
 		ObservedGeneration: 1, Stage: "onboarding", Health: cxv1alpha1.HealthUnknown,
 	}
 	stray.Status = cxv1alpha1.TouchpointMonitorStatus{Conditions: []metav1.Condition{{
-		Type: cxv1alpha1.ReadyCondition, Status: metav1.ConditionFalse, Reason: cxv1alpha1.TouchpointNotFoundReason, ObservedGeneration: 1,
+		Type: cxv1alpha1.ReadyCondition, Status: metav1.ConditionFalse, Reason: cxv1alpha1.TouchpointNotFoundReason, ObservedGeneration: 1, LastTransitionTime: alertSince,
 		Message: `journey map "marketing-automation-trial" has no touchpoint "payment-gateway"`,
 	}}}
 	duplicate.Status = cxv1alpha1.TouchpointMonitorStatus{Conditions: []metav1.Condition{{
-		Type: cxv1alpha1.ReadyCondition, Status: metav1.ConditionFalse, Reason: cxv1alpha1.DuplicateMonitorReason, ObservedGeneration: 1,
+		Type: cxv1alpha1.ReadyCondition, Status: metav1.ConditionFalse, Reason: cxv1alpha1.DuplicateMonitorReason, ObservedGeneration: 1, LastTransitionTime: alertSince,
 		Message: `touchpoint "pricing-page" is monitored by "pricing-page"`,
 	}}}
 	// The duplicate is younger: created after the monitor in charge.
