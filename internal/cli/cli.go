@@ -145,6 +145,22 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseArgs parses a subcommand's flags and returns its positional
+// arguments; done is set with the exit status when help was asked (written
+// to stdout) or the flags are misused.
+func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) (positional []string, status int, done bool) {
+	positional, err := parseFlags(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return nil, exitOK, true
+	}
+	if err != nil {
+		return nil, exitUsage, true
+	}
+	return positional, exitOK, false
+}
+
 func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -156,17 +172,13 @@ func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseCommand parses a subcommand's flags; done is set with the exit
-// status when the command must stop (help asked, or misuse).
+// parseCommand parses a subcommand's flags and requires a PATH; done is
+// set with the exit status when the command must stop (help asked, or
+// misuse).
 func parseCommand(fs *flag.FlagSet, args []string, stdout io.Writer) (paths []string, status int, done bool) {
-	paths, err := parseFlags(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return nil, exitOK, true
-	}
-	if err != nil {
-		return nil, exitUsage, true
+	paths, status, done = parseArgs(fs, args, stdout)
+	if done {
+		return nil, status, true
 	}
 	if len(paths) == 0 {
 		_, _ = fmt.Fprintf(fs.Output(), "kubectl journey %s: no PATH given\n\n", fs.Name())

@@ -144,14 +144,9 @@ func parseStatusFlags(args []string, stdout, stderr io.Writer) (opts statusOptio
 		_, _ = fmt.Fprint(fs.Output(), statusUsage)
 		fs.PrintDefaults()
 	}
-	names, err := parseFlags(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return opts, exitOK, true
-	}
-	if err != nil {
-		return opts, exitUsage, true
+	names, status, done := parseArgs(fs, args, stdout)
+	if done {
+		return opts, status, true
 	}
 	var problem string
 	switch {
@@ -378,7 +373,7 @@ func (s *statusSession) explain(err error) string {
 		if s.namespace == "" {
 			binding = "kubectl create clusterrolebinding journey-viewer --clusterrole=view --user=<you>"
 		}
-		return fmt.Sprintf("forbidden: %v.\nReading journeys needs get, list and watch on personas, journeymaps and touchpointmonitors (API group %s) %s. "+
+		return fmt.Sprintf("%v.\nReading journeys needs get, list and watch on personas, journeymaps and touchpointmonitors (API group %s) %s. "+
 			"The built-in view ClusterRole has them once journey-operator is installed (its journey-operator-journeys-view aggregates to view); an administrator can grant it:\n  %s",
 			apiMessage(err), cxv1alpha1.GroupVersion.Group, where, binding)
 	case apierrors.IsUnauthorized(err):

@@ -32,15 +32,7 @@ import (
 // through the status subresource as the operator would. The subtests run
 // in order on one control plane; the last one removes the CRDs.
 func TestStatusAgainstTheAPIServer(t *testing.T) {
-	env, err := controlplane.Start(controlplane.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Log(err)
-		}
-	})
+	env := startControlPlane(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	admin, err := env.Kubeconfig(dir)
@@ -136,7 +128,7 @@ func TestStatusAgainstTheAPIServer(t *testing.T) {
 		}
 		code, out, stderr := status(t, nobody, "marketing-automation-trial", "-n", statusNamespace)
 		for _, want := range []string{
-			`forbidden: journeymaps.cx.journeymap.dev "marketing-automation-trial" is forbidden: User "nobody" cannot get resource "journeymaps" in API group "cx.journeymap.dev" in the namespace "shop".`,
+			`kubectl journey status: journeymaps.cx.journeymap.dev "marketing-automation-trial" is forbidden: User "nobody" cannot get resource "journeymaps" in API group "cx.journeymap.dev" in the namespace "shop".`,
 			`Reading journeys needs get, list and watch on personas, journeymaps and touchpointmonitors (API group cx.journeymap.dev) in namespace "shop".`,
 			"kubectl create rolebinding journey-viewer --clusterrole=view --user=<you> -n shop",
 		} {
@@ -308,6 +300,22 @@ func TestStatusAgainstTheAPIServer(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// startControlPlane starts kube-apiserver and etcd with the CRDs for one
+// test and stops them after it.
+func startControlPlane(t *testing.T) *controlplane.Env {
+	t.Helper()
+	env, err := controlplane.Start(controlplane.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Log(err)
+		}
+	})
+	return env
 }
 
 // createScenario creates the scenario's namespace and objects, then

@@ -1,7 +1,8 @@
 package cli
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -12,41 +13,23 @@ import (
 // journeyRow is one journey of `kubectl journey status` without a NAME,
 // and of its -o json list.
 type journeyRow struct {
-	Namespace    string            `json:"namespace"`
-	Name         string            `json:"name"`
-	Persona      string            `json:"persona"`
-	Health       cxv1alpha1.Health `json:"health"`
-	Score        *int32            `json:"score,omitempty"`
-	Coverage     string            `json:"coverage,omitempty"`
-	WeakestStage string            `json:"weakestStage,omitempty"`
-	FiringAlerts int32             `json:"firingAlerts"`
-	NotReady     string            `json:"notReady,omitempty"`
+	journeySummary
+	Persona  string `json:"persona"`
+	Coverage string `json:"coverage,omitempty"`
 }
 
 // buildRows lists the maps sorted by namespace and name, from their status.
 func buildRows(maps []*cxv1alpha1.JourneyMap) []journeyRow {
 	rows := make([]journeyRow, 0, len(maps))
 	for _, m := range maps {
-		row := journeyRow{
-			Namespace:    m.Namespace,
-			Name:         m.Name,
-			Persona:      m.Spec.PersonaRef.Name,
-			Health:       healthOrUnknown(m.Status.Health),
-			Score:        m.Status.Score,
-			WeakestStage: m.Status.WeakestStage,
-			FiringAlerts: m.Status.FiringAlerts,
-			NotReady:     notReady(m.Status.Conditions, m.Generation),
-		}
+		row := journeyRow{journeySummary: summarize(m), Persona: m.Spec.PersonaRef.Name}
 		if m.Status.Coverage != nil {
 			row.Coverage = m.Status.Coverage.Summary
 		}
 		rows = append(rows, row)
 	}
-	sort.Slice(rows, func(i, j int) bool {
-		if rows[i].Namespace != rows[j].Namespace {
-			return rows[i].Namespace < rows[j].Namespace
-		}
-		return rows[i].Name < rows[j].Name
+	slices.SortFunc(rows, func(a, b journeyRow) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
 	return rows
 }

@@ -27,21 +27,39 @@ type journeyObjects struct {
 // the operator's (status); which touchpoint is monitored, and by which
 // monitor, is read from the objects as they are now.
 type journeyView struct {
+	journeySummary
+	Goal         string      `json:"goal,omitempty"`
+	SuccessRatio string      `json:"successRatio,omitempty"`
+	Monitored    int         `json:"monitoredTouchpoints"`
+	Touchpoints  int         `json:"totalTouchpoints"`
+	Persona      personaView `json:"persona"`
+	Stages       []stageView `json:"stages"`
+	Strays       []strayView `json:"monitorsWithoutTouchpoint,omitempty"`
+}
+
+// journeySummary is what a map's own status says of the journey: the
+// head of the tree, and most of a row of the list.
+type journeySummary struct {
 	Namespace    string            `json:"namespace"`
 	Name         string            `json:"name"`
-	Goal         string            `json:"goal,omitempty"`
 	Health       cxv1alpha1.Health `json:"health"`
 	Score        *int32            `json:"score,omitempty"`
-	SuccessRatio string            `json:"successRatio,omitempty"`
-	Monitored    int               `json:"monitoredTouchpoints"`
-	Touchpoints  int               `json:"totalTouchpoints"`
 	WeakestStage string            `json:"weakestStage,omitempty"`
 	FiringAlerts int32             `json:"firingAlerts"`
 	// NotReady says why the map is not Ready; empty when it is.
-	NotReady string      `json:"notReady,omitempty"`
-	Persona  personaView `json:"persona"`
-	Stages   []stageView `json:"stages"`
-	Strays   []strayView `json:"monitorsWithoutTouchpoint,omitempty"`
+	NotReady string `json:"notReady,omitempty"`
+}
+
+func summarize(m *cxv1alpha1.JourneyMap) journeySummary {
+	return journeySummary{
+		Namespace:    m.Namespace,
+		Name:         m.Name,
+		Health:       healthOrUnknown(m.Status.Health),
+		Score:        m.Status.Score,
+		WeakestStage: m.Status.WeakestStage,
+		FiringAlerts: m.Status.FiringAlerts,
+		NotReady:     notReady(m.Status.Conditions, m.Generation),
+	}
 }
 
 // personaView is the persona walking the journey.
@@ -110,17 +128,11 @@ type strayView struct {
 func buildJourneyView(objs journeyObjects) journeyView {
 	m := objs.Map
 	v := journeyView{
-		Namespace:    m.Namespace,
-		Name:         m.Name,
-		Goal:         m.Spec.Goal,
-		Health:       healthOrUnknown(m.Status.Health),
-		Score:        m.Status.Score,
-		SuccessRatio: m.Status.SuccessRatio,
-		WeakestStage: m.Status.WeakestStage,
-		FiringAlerts: m.Status.FiringAlerts,
-		NotReady:     notReady(m.Status.Conditions, m.Generation),
-		Persona:      buildPersonaView(m.Spec.PersonaRef.Name, objs.Persona),
-		Stages:       []stageView{},
+		journeySummary: summarize(m),
+		Goal:           m.Spec.Goal,
+		SuccessRatio:   m.Status.SuccessRatio,
+		Persona:        buildPersonaView(m.Spec.PersonaRef.Name, objs.Persona),
+		Stages:         []stageView{},
 	}
 	owners := journey.MonitorOwners(objs.Monitors)
 	byName := map[string]*cxv1alpha1.TouchpointMonitor{}
