@@ -60,15 +60,16 @@ func newStatusScenario(t *testing.T) statusScenario {
 	duplicate.Name = "pricing-page-v2"
 	sc.monitors = append(sc.monitors, stray, duplicate)
 
-	ready := func(generation int64) []metav1.Condition {
-		return []metav1.Condition{{Type: cxv1alpha1.ReadyCondition, Status: metav1.ConditionTrue, Reason: cxv1alpha1.SucceededReason, Message: "all conditions are true", ObservedGeneration: generation, LastTransitionTime: alertSince}}
+	// Every object is at generation 1, its first spec, and reconciled.
+	ready := func() []metav1.Condition {
+		return []metav1.Condition{{Type: cxv1alpha1.ReadyCondition, Status: metav1.ConditionTrue, Reason: cxv1alpha1.SucceededReason, Message: "all conditions are true", ObservedGeneration: 1, LastTransitionTime: alertSince}}
 	}
 	sc.personas[0].Status = cxv1alpha1.PersonaStatus{
-		Conditions: ready(1), ObservedGeneration: 1, JourneyMaps: []string{"marketing-automation-trial"}, JourneyMapCount: 1,
+		Conditions: ready(), ObservedGeneration: 1, JourneyMaps: []string{"marketing-automation-trial"}, JourneyMapCount: 1,
 		Health: cxv1alpha1.HealthCritical, ExperienceScore: ptr.To[int32](58),
 	}
 	sc.maps[0].Status = cxv1alpha1.JourneyMapStatus{
-		Conditions: ready(1), ObservedGeneration: 1,
+		Conditions: ready(), ObservedGeneration: 1,
 		Health: cxv1alpha1.HealthCritical, Score: ptr.To[int32](58), SuccessRatio: "0.9731",
 		Coverage:     &cxv1alpha1.Coverage{MonitoredTouchpoints: 4, TotalTouchpoints: 14, Summary: "4/14"},
 		WeakestStage: "purchase", FiringAlerts: 2,
@@ -80,21 +81,21 @@ func newStatusScenario(t *testing.T) statusScenario {
 		},
 	}
 	sc.monitor(t, "pricing-page").Status = cxv1alpha1.TouchpointMonitorStatus{
-		Conditions: ready(1), ObservedGeneration: 1, Stage: "consideration", Health: cxv1alpha1.HealthHealthy,
+		Conditions: ready(), ObservedGeneration: 1, Stage: "consideration", Health: cxv1alpha1.HealthHealthy,
 		SLI: &cxv1alpha1.SLIStatus{Availability: "99.95", AvailabilityLastHour: "100.00", Latency: "230ms", ErrorBudgetRemaining: "90", BurnRate: "0.10"},
 	}
 	sc.monitor(t, "trial-signup").Status = cxv1alpha1.TouchpointMonitorStatus{
-		Conditions: ready(1), ObservedGeneration: 1, Stage: "purchase", Health: cxv1alpha1.HealthCritical,
+		Conditions: ready(), ObservedGeneration: 1, Stage: "purchase", Health: cxv1alpha1.HealthCritical,
 		SLI:          &cxv1alpha1.SLIStatus{Availability: "98.70", AvailabilityLastHour: "81.20", Latency: "1.9s", ErrorBudgetRemaining: "-160", BurnRate: "14"},
 		FiringAlerts: []cxv1alpha1.FiringAlert{{Name: "JourneyTouchpointErrorBudgetBurn", Severity: "critical", Since: &alertSince}},
 	}
 	sc.monitor(t, "checkout").Status = cxv1alpha1.TouchpointMonitorStatus{
-		Conditions: ready(1), ObservedGeneration: 1, Stage: "purchase", Health: cxv1alpha1.HealthDegraded,
+		Conditions: ready(), ObservedGeneration: 1, Stage: "purchase", Health: cxv1alpha1.HealthDegraded,
 		SLI:          &cxv1alpha1.SLIStatus{Availability: "99.41", AvailabilityLastHour: "99.80", ErrorBudgetRemaining: "-18", BurnRate: "1.1"},
 		FiringAlerts: []cxv1alpha1.FiringAlert{{Name: "JourneyTouchpointErrorBudgetBurn", Severity: "warning", Since: &alertSince}},
 	}
 	sc.monitor(t, "contacts-api").Status = cxv1alpha1.TouchpointMonitorStatus{
-		Conditions: append(ready(1), metav1.Condition{Type: cxv1alpha1.TelemetryBoundCondition, Status: metav1.ConditionFalse, Reason: cxv1alpha1.NoDataReason,
+		Conditions: append(ready(), metav1.Condition{Type: cxv1alpha1.TelemetryBoundCondition, Status: metav1.ConditionFalse, Reason: cxv1alpha1.NoDataReason,
 			Message: "Prometheus has no SLI series for this touchpoint: are its rules loaded and its metrics scraped?", ObservedGeneration: 1, LastTransitionTime: alertSince}),
 		ObservedGeneration: 1, Stage: "onboarding", Health: cxv1alpha1.HealthUnknown,
 	}
