@@ -246,7 +246,10 @@ func TestStatusAgainstTheAPIServer(t *testing.T) {
 		if err := json.Unmarshal([]byte(w.frame(1)), &rows); err != nil || rows[0].Health != cxv1alpha1.HealthDegraded {
 			t.Errorf("second frame: %v\n%s", err, w.frame(1))
 		}
-		// Deleting the map shows too; the list is then one journey long.
+		// Deleting the map shows too; the list is then one journey long,
+		// and a watch of that journey says it is gone.
+		gone := startWatch(t, "business-phone-system", "--kubeconfig", admin, "-n", statusNamespace)
+		gone.waitFrames(t, 1)
 		if err := env.Client.Delete(ctx, &cxv1alpha1.JourneyMap{ObjectMeta: metav1.ObjectMeta{Namespace: statusNamespace, Name: "business-phone-system"}}); err != nil {
 			t.Fatal(err)
 		}
@@ -255,6 +258,8 @@ func TestStatusAgainstTheAPIServer(t *testing.T) {
 			t.Errorf("third frame: %v\n%s", err, w.frame(2))
 		}
 		w.stop(t)
+		gone.waitFor(t, "JourneyMap shop/business-phone-system: not found (deleted?); watching for it to come back")
+		gone.stop(t)
 	})
 
 	t.Run("apiserver unreachable", func(t *testing.T) {

@@ -239,6 +239,26 @@ func TestStatusFlags(t *testing.T) {
 	}
 }
 
+// TestStatusFrames: on a terminal --watch redraws in place; piped, views
+// follow each other.
+func TestStatusFrames(t *testing.T) {
+	s := statusSession{statusOptions: statusOptions{watch: true, output: "text"}, terminal: true}
+	if got := string(s.framed([]byte("view\n"), false)); got != "\x1b[H\x1b[2Jview\n" {
+		t.Errorf("terminal: %q", got)
+	}
+	s.terminal = false
+	if got := string(s.framed([]byte("view\n"), true)); got != "view\n" {
+		t.Errorf("first piped view: %q", got)
+	}
+	if got := string(s.framed([]byte("view\n"), false)); got != "\nview\n" {
+		t.Errorf("later piped view: %q", got)
+	}
+	s.output = "json"
+	if got := string(s.framed([]byte("{}\n"), false)); got != "{}\n" {
+		t.Errorf("json: %q", got)
+	}
+}
+
 func TestStatusWithoutKubeconfig(t *testing.T) {
 	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("HOME", t.TempDir())
