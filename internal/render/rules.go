@@ -34,8 +34,10 @@ const (
 // over the window divided by the sum of the 5m attempt rates: a ratio of
 // sums, which weighs every attempt alike, not an average of 5m ratios,
 // which would weigh a quiet night's attempts like a busy hour's. It reads
-// one recorded series per rate instead of every raw series, and the
-// window's edges shift it by at most 5m of a day's traffic.
+// one recorded series per rate instead of every raw series. It differs from
+// the ratio of the raw rates by the traffic the 5m records miss: half of
+// the window's last 5 minutes, and any increase across a scrape gap
+// (testdata/promtool/long-windows.yaml: 0.6% of the value over a day).
 func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGroup, error) {
 	metric, err := parseMetricQueries(binding.Monitor.Spec.Metric)
 	if err != nil {
