@@ -38,7 +38,35 @@ type Windows struct {
 	// Interval is how often the rules are evaluated: 30s, or less for
 	// windows so short that 30s would blur them.
 	Interval string
+	// Long are the recorded windows of LongWindow or more, in order. Their
+	// rules run in a group of their own every LongInterval.
+	Long []string
+	// LongInterval is how often the long windows are evaluated; empty
+	// without long windows. See longInterval for the rule.
+	LongInterval string
 }
+
+// LongWindow is the shortest window whose error ratio is evaluated in the
+// slow group: a window of a day or more moves by a fraction of a percent
+// between two of its evaluations, so evaluating it every Interval spends
+// Prometheus' time on numbers that do not change.
+const LongWindow = 24 * time.Hour
+
+// Bounds of LongInterval.
+const (
+	// longIntervalDivisor: a long window is evaluated 720 times per
+	// window length (every 2m for a day), so it moves by at most 0.14% of
+	// its length between two evaluations.
+	longIntervalDivisor = 720
+	// maxLongInterval keeps a long window's record readable as an instant
+	// vector, which Prometheus looks up to 5 minutes back (the lookback
+	// delta): with one evaluation missed (a busy or restarting
+	// Prometheus) the latest sample is two intervals, 4 minutes, old and
+	// still found, with a minute to spare for evaluation jitter. The
+	// alerts of the fast group and the health poller read these records
+	// as instant vectors; a longer interval would make them blink out.
+	maxLongInterval = 2 * time.Minute
+)
 
 // BurnRateTier is one tier of the burn-rate alerts.
 type BurnRateTier struct {
@@ -111,7 +139,28 @@ func WindowsFor(objectiveWindow string) (Windows, error) {
 	if shortest < 2*time.Minute {
 		w.Interval = "15s"
 	}
+	for _, d := range lengths {
+		if d >= LongWindow {
+			w.Long = append(w.Long, recorded[d])
+		}
+	}
+	if len(w.Long) > 0 {
+		w.LongInterval = longInterval(lengths[len(lengths)-len(w.Long)], w.Interval)
+	}
 	return w, nil
+}
+
+// longInterval is the evaluation interval of the long windows, the
+// shortest of which is shortestLong: shortestLong/720, rounded down to a
+// whole multiple of the fast group's interval, at least that interval and
+// at most maxLongInterval (2m). Every window of a day or more thus runs
+// every 2 minutes: the cap, not the window, decides, but the rule holds
+// should LongWindow ever be lowered.
+func longInterval(shortestLong time.Duration, fast string) string {
+	step, _ := model.ParseDuration(fast)
+	interval := min(shortestLong/longIntervalDivisor, maxLongInterval)
+	interval = max(interval.Truncate(time.Duration(step)), time.Duration(step))
+	return model.Duration(interval).String()
 }
 
 // ExhaustedAfter is how long the whole budget lasts at a burn rate.

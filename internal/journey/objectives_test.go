@@ -15,12 +15,18 @@ import (
 func TestWindowsFor(t *testing.T) {
 	cases := []struct {
 		objective, recorded, tiers, interval string
+		// long are the windows of a day or more, evaluated every
+		// longInterval.
+		long, longInterval string
 	}{
 		// The SRE workbook's own set.
-		{"30d", "5m 30m 1h 2h 6h 1d 3d 30d", "page 1h/5m for 2m, page 6h/30m for 2m, ticket 1d/2h for 15m, ticket 3d/6h for 15m", "30s"},
-		{"28d", "5m 28m 56m 1h 1h52m 5h36m 22h24m 2d19h12m 28d", "page 56m/5m for 2m, page 5h36m/28m for 2m, ticket 22h24m/1h52m for 14m, ticket 2d19h12m/5h36m for 14m", "30s"},
+		{"30d", "5m 30m 1h 2h 6h 1d 3d 30d", "page 1h/5m for 2m, page 6h/30m for 2m, ticket 1d/2h for 15m, ticket 3d/6h for 15m", "30s", "1d 3d 30d", "2m"},
+		// 22h24m, the scaled 1d, is under a day and stays in the fast group.
+		{"28d", "5m 28m 56m 1h 1h52m 5h36m 22h24m 2d19h12m 28d", "page 56m/5m for 2m, page 5h36m/28m for 2m, ticket 22h24m/1h52m for 14m, ticket 2d19h12m/5h36m for 14m", "30s", "2d19h12m 28d", "2m"},
+		// Fast windows of a minute beside a long objective window.
+		{"2d", "1m 2m 4m 5m 8m 24m 1h 1h36m 4h48m 2d", "page 4m/1m, page 24m/2m, ticket 1h36m/8m for 1m, ticket 4h48m/24m for 1m", "15s", "2d", "2m"},
 		// A test's one-hour objective: windows of minutes, no waiting.
-		{"1h", "1m 2m 5m 6m 1h", "page 1m/1m, page 1m/1m, ticket 2m/1m, ticket 6m/1m", "15s"},
+		{"1h", "1m 2m 5m 6m 1h", "page 1m/1m, page 1m/1m, ticket 2m/1m, ticket 6m/1m", "15s", "", ""},
 	}
 	for _, tc := range cases {
 		w, err := journey.WindowsFor(tc.objective)
@@ -47,6 +53,9 @@ func TestWindowsFor(t *testing.T) {
 		}
 		if w.Interval != tc.interval {
 			t.Errorf("%s: interval %s, want %s", tc.objective, w.Interval, tc.interval)
+		}
+		if got := strings.Join(w.Long, " "); got != tc.long || w.LongInterval != tc.longInterval {
+			t.Errorf("%s: long windows %q every %q, want %q every %q", tc.objective, got, w.LongInterval, tc.long, tc.longInterval)
 		}
 	}
 	if _, err := journey.WindowsFor("soon"); err == nil {

@@ -2,8 +2,10 @@ package render
 
 import (
 	"fmt"
+	"time"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"github.com/prometheus/common/model"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
@@ -60,10 +62,30 @@ func JourneyRules(journeyMap *cxv1alpha1.JourneyMap, monitored []journey.Touchpo
 		Labels: map[string]string{ComponentLabel: rulesComponent, JourneyLabel: labelValue(journeyMap.Name)},
 		Groups: []monitoringv1.RuleGroup{{
 			Name:     fmt.Sprintf("journey-rollup:%s:%s", journeyMap.Namespace, journeyMap.Name),
-			Interval: ptrDuration(journey.RuleEvaluationInterval),
+			Interval: ptrDuration(rollupInterval(monitored)),
 			Rules:    rules,
 		}},
 	}, nil
+}
+
+// rollupInterval is the fast interval of the map's touchpoint groups (the
+// shortest, should their objective windows differ): the roll-up reads their
+// 5m error ratios, and a slower roll-up would add its own interval to the
+// lag behind them. Groups run at their own phases, so the roll-up still
+// trails the touchpoints by up to one interval; the README says so. A
+// monitor whose objective window does not parse has no rules to follow.
+func rollupInterval(monitored []journey.TouchpointBinding) string {
+	interval, fastest := journey.RuleEvaluationInterval, time.Duration(0)
+	for _, b := range monitored {
+		w, err := journey.WindowsFor(journey.ObjectiveWindow(b.Monitor))
+		if err != nil {
+			continue
+		}
+		if d, err := model.ParseDuration(w.Interval); err == nil && (fastest == 0 || time.Duration(d) < fastest) {
+			interval, fastest = w.Interval, time.Duration(d)
+		}
+	}
+	return interval
 }
 
 // stageObjectives is, per stage, the success ratio its monitored

@@ -46,9 +46,9 @@ func TestPromtoolRules(t *testing.T) {
 	// The test files' timings are computed from these windows; if the
 	// scaling changes, they must be recomputed, and this says so before
 	// promtool reports a confusing timing mismatch.
-	assertWindows(t, "28d", "page 56m/5m@14.4 for 2m, page 5h36m/28m@6 for 2m, ticket 22h24m/1h52m@3 for 14m, ticket 2d19h12m/5h36m@1 for 14m", "30s")
-	assertWindows(t, "30d", "page 1h/5m@14.4 for 2m, page 6h/30m@6 for 2m, ticket 1d/2h@3 for 15m, ticket 3d/6h@1 for 15m", "30s")
-	assertWindows(t, "1h", "page 1m/1m@14.4, page 1m/1m@6, ticket 2m/1m@3, ticket 6m/1m@1", "15s")
+	assertWindows(t, "28d", "page 56m/5m@14.4 for 2m, page 5h36m/28m@6 for 2m, ticket 22h24m/1h52m@3 for 14m, ticket 2d19h12m/5h36m@1 for 14m", "30s", "2d19h12m 28d every 2m")
+	assertWindows(t, "30d", "page 1h/5m@14.4 for 2m, page 6h/30m@6 for 2m, ticket 1d/2h@3 for 15m, ticket 3d/6h@1 for 15m", "30s", "1d 3d 30d every 2m")
+	assertWindows(t, "1h", "page 1m/1m@14.4, page 1m/1m@6, ticket 2m/1m@3, ticket 6m/1m@1", "15s", "")
 
 	// JOURNEY_PROMTOOL_DIR keeps the rendered files and test files in a
 	// directory of your choice, to iterate on a test file with
@@ -146,9 +146,10 @@ func monitorGroups(t *testing.T, b journey.TouchpointBinding) []monitoringv1.Rul
 	return rules.Groups
 }
 
-// assertWindows checks the burn-rate tiers and evaluation interval an
-// objective window scales to.
-func assertWindows(t *testing.T, objective, tiers, interval string) {
+// assertWindows checks the burn-rate tiers, evaluation interval and long
+// windows (those of the slow group, with its interval) an objective window
+// scales to.
+func assertWindows(t *testing.T, objective, tiers, interval, long string) {
 	t.Helper()
 	w, err := journey.WindowsFor(objective)
 	if err != nil {
@@ -169,5 +170,13 @@ func assertWindows(t *testing.T, objective, tiers, interval string) {
 	if g := strings.Join(got, ", "); g != tiers || w.Interval != interval {
 		t.Fatalf("the %s windows are now %q every %s; the promtool test files in testdata/promtool assume %q every %s: recompute their timings",
 			objective, g, w.Interval, tiers, interval)
+	}
+	gotLong := ""
+	if len(w.Long) > 0 {
+		gotLong = strings.Join(w.Long, " ") + " every " + w.LongInterval
+	}
+	if gotLong != long {
+		t.Fatalf("the %s long windows are now %q; the promtool test files in testdata/promtool assume %q (and name the long group in group_eval_order)",
+			objective, gotLong, long)
 	}
 }

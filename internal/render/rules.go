@@ -20,10 +20,24 @@ const (
 	absentFor                 = "10m"
 	latencyFor                = "10m"
 	touchpointGroupNamePrefix = "journey-touchpoint"
+	// longGroupNamePrefix names the group of a touchpoint's long windows.
+	longGroupNamePrefix = "journey-touchpoint-long"
 )
 
 // MonitorRuleGroups builds the recording and alerting rules of one
-// monitored touchpoint.
+// monitored touchpoint, in two groups. The fast group, evaluated every
+// windows.Interval (30s), records per SLI the attempt and failure rates
+// over 5m, their ratio, and the error ratios of the windows under a day
+// from raw samples; it holds the alerts. The long group, evaluated every
+// windows.LongInterval (2m) and present only with windows of a day or
+// more, records their error ratios as the sum of the 5m failure rates
+// over the window divided by the sum of the 5m attempt rates: a ratio of
+// sums, which weighs every attempt alike, not an average of 5m ratios,
+// which would weigh a quiet night's attempts like a busy hour's. It reads
+// one recorded series per rate instead of every raw series. It differs from
+// the ratio of the raw rates by the traffic the 5m records miss: half of
+// the window's last 5 minutes, and any increase across a scrape gap
+// (testdata/promtool/long-windows.yaml: 0.6% of the value over a day).
 func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGroup, error) {
 	metric, err := parseMetricQueries(binding.Monitor.Spec.Metric)
 	if err != nil {
@@ -40,36 +54,51 @@ func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGr
 	}
 	alerting := b.Monitor.Spec.Alerting.Enabled == nil || *b.Monitor.Spec.Alerting.Enabled
 
-	var rules []monitoringv1.Rule
+	var rules, long []monitoringv1.Rule
 	for _, sli := range b.slis() {
+		records, err := b.rateRecords(sli)
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, records...)
 		for _, w := range windows.Recorded {
-			expr, err := b.errorRatioExpr(sli, w)
+			isLong := slices.Contains(windows.Long, w)
+			expr, err := b.errorRatioExpr(sli, w, isLong)
 			if err != nil {
 				return nil, err
 			}
-			rules = append(rules, monitoringv1.Rule{
+			rule := monitoringv1.Rule{
 				Record: series.TouchpointErrors + w,
 				Expr:   intstr.FromString(expr),
 				Labels: b.recordLabels(sli),
-			})
+			}
+			if isLong {
+				long = append(long, rule)
+			} else {
+				rules = append(rules, rule)
+			}
 		}
 		if alerting {
-			absent, err := b.absentRule(sli)
-			if err != nil {
-				return nil, err
-			}
 			rules = append(rules, b.burnRateRules(sli, budget, windows)...)
-			rules = append(rules, absent)
+			rules = append(rules, b.absentRule(sli))
 		}
 	}
 	if latency := b.Latency(); latency != nil {
 		rules = append(rules, b.latencyRules(latency, alerting)...)
 	}
-	return []monitoringv1.RuleGroup{{
-		Name:     b.groupName(),
+	groups := []monitoringv1.RuleGroup{{
+		Name:     b.groupName(touchpointGroupNamePrefix),
 		Interval: ptrDuration(windows.Interval),
 		Rules:    rules,
-	}}, nil
+	}}
+	if len(long) > 0 {
+		groups = append(groups, monitoringv1.RuleGroup{
+			Name:     b.groupName(longGroupNamePrefix),
+			Interval: ptrDuration(windows.LongInterval),
+			Rules:    long,
+		})
+	}
+	return groups, nil
 }
 
 // touchpoint adds the rule builders to a binding.
@@ -81,8 +110,8 @@ type touchpoint struct {
 
 // groupName is unique across maps and namespaces: Prometheus refuses a rule
 // file with two groups of one name.
-func (b touchpoint) groupName() string {
-	return strings.Join([]string{touchpointGroupNamePrefix, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name}, ":")
+func (b touchpoint) groupName(prefix string) string {
+	return strings.Join([]string{prefix, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name}, ":")
 }
 
 func (b touchpoint) slis() []string {
@@ -110,31 +139,71 @@ func (b touchpoint) recordSelector(sli string) string {
 	return fmt.Sprintf(`{namespace=%q, journey=%q, touchpoint=%q, sli=%q}`, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name, sli)
 }
 
-func (b touchpoint) errorRatioExpr(sli, window string) (string, error) {
+// rates are an SLI's raw queries over a window: the rate of bad events
+// and of attempts. Bad events are failures, or for a metric SLI in the
+// good/total form (good is true) the good attempts.
+func (b touchpoint) rates(sli, window string) (bad, total string, good bool, err error) {
 	if sli == series.SLIProbe {
 		by := "sum by (namespace, journey, touchpoint)"
-		total := fmt.Sprintf("%s (rate(%s%s[%s]))", by, series.ProbeTotal, b.probeSelector(""), window)
-		failed := fmt.Sprintf("%s (rate(%s%s[%s]))", by, series.ProbeTotal, b.probeSelector(`result="failure"`), window)
-		// Without failures the failure series does not exist; "or 0 * total"
-		// keeps the ratio at 0 instead of dropping it.
-		return fmt.Sprintf("(%s or 0 * %s) / %s", failed, total, total), nil
+		bad = fmt.Sprintf("%s (rate(%s%s[%s]))", by, series.ProbeTotal, b.probeSelector(`result="failure"`), window)
+		total = fmt.Sprintf("%s (rate(%s%s[%s]))", by, series.ProbeTotal, b.probeSelector(""), window)
+		return bad, total, false, nil
 	}
-	bad, err := b.metric.bad.at(window)
+	if bad, err = b.metric.bad.at(window); err != nil {
+		return "", "", false, err
+	}
+	if total, err = b.metric.total.at(window); err != nil {
+		return "", "", false, err
+	}
+	return fmt.Sprintf("sum(%s)", bad), fmt.Sprintf("sum(%s)", total), !b.metric.errors, nil
+}
+
+// rateRecords record an SLI's attempt and failure rates over
+// series.RateWindow, attempts first: the failure rule reads the attempt
+// record, which Prometheus evaluates before it in the same group, instead
+// of the raw series again. A bad series such as result="failure" or
+// code="500" exists only after its first event, and not at all in a fresh
+// process; "or on () 0 * attempts" counts it as 0 instead of leaving the
+// failure rate out, so both records exist at the same times. on () matches
+// the unlabelled sum of a metric SLI to the labelled record.
+func (b touchpoint) rateRecords(sli string) ([]monitoringv1.Rule, error) {
+	bad, total, good, err := b.rates(sli, series.RateWindow)
+	if err != nil {
+		return nil, err
+	}
+	attempts := series.TouchpointAttempts + b.recordSelector(sli)
+	failures := fmt.Sprintf("%s or on () 0 * %s", bad, attempts)
+	if good {
+		failures = fmt.Sprintf("%s - on () (%s)", attempts, failures)
+	}
+	return []monitoringv1.Rule{
+		{Record: series.TouchpointAttempts, Expr: intstr.FromString(total), Labels: b.recordLabels(sli)},
+		{Record: series.TouchpointFailures, Expr: intstr.FromString(failures), Labels: b.recordLabels(sli)},
+	}, nil
+}
+
+// errorRatioExpr is an SLI's error ratio over a window: over
+// series.RateWindow the ratio of the rate records; over a long window the
+// ratio of their sums across it where the SLI adds up over time (see
+// counterFunc); else the ratio of the raw rates over the window.
+func (b touchpoint) errorRatioExpr(sli, window string, long bool) (string, error) {
+	failures, attempts := series.TouchpointFailures+b.recordSelector(sli), series.TouchpointAttempts+b.recordSelector(sli)
+	if window == series.RateWindow {
+		return fmt.Sprintf("%s / %s", failures, attempts), nil
+	}
+	if long && (sli == series.SLIProbe || b.metric.additive) {
+		return fmt.Sprintf("sum_over_time(%s[%s]) / sum_over_time(%s[%s])", failures, window, attempts, window), nil
+	}
+	bad, total, good, err := b.rates(sli, window)
 	if err != nil {
 		return "", err
 	}
-	total, err := b.metric.total.at(window)
-	if err != nil {
-		return "", err
+	// "or 0 * total": see rateRecords.
+	ratio := fmt.Sprintf("(%s or 0 * %s) / %s", bad, total, total)
+	if good {
+		return fmt.Sprintf("1 - (%s)", ratio), nil
 	}
-	total = fmt.Sprintf("sum(%s)", total)
-	// A series such as code="500" or result="paid" exists only after its
-	// first event, and not at all in a fresh process: "or 0 * total" keeps
-	// the ratio defined instead of silently empty.
-	if b.metric.errors {
-		return fmt.Sprintf("(sum(%s) or 0 * %s) / %s", bad, total, total), nil
-	}
-	return fmt.Sprintf("1 - ((sum(%s) or 0 * %s) / %s)", bad, total, total), nil
+	return ratio, nil
 }
 
 func (b touchpoint) recordLabels(sli string) map[string]string {
@@ -201,15 +270,13 @@ func (b touchpoint) burnRateRules(sli string, budget float64, windows journey.Wi
 	return rules
 }
 
-func (b touchpoint) absentRule(sli string) (monitoringv1.Rule, error) {
+func (b touchpoint) absentRule(sli string) monitoringv1.Rule {
 	expr := fmt.Sprintf("absent(%s%s)", series.ProbeTotal, b.probeSelector(""))
 	detail := "has no probe results: journey-probe reports no runs, so nobody would notice if customers were stuck here."
 	if sli == series.SLIMetric {
-		total, err := b.metric.total.at("5m")
-		if err != nil {
-			return monitoringv1.Rule{}, err
-		}
-		expr = fmt.Sprintf("absent(sum(%s))", total)
+		// The attempt record is the total query over 5m, evaluated in this
+		// group just before: absent exactly when the query is empty.
+		expr = fmt.Sprintf("absent(%s%s)", series.TouchpointAttempts, b.recordSelector(sli))
 		detail = "has no metrics: its own request metrics are missing, so nobody would notice if customers were stuck here."
 	}
 	return monitoringv1.Rule{
@@ -218,7 +285,7 @@ func (b touchpoint) absentRule(sli string) (monitoringv1.Rule, error) {
 		For:         ptrDuration(absentFor),
 		Labels:      b.alertLabels(sli, b.TicketSeverity()),
 		Annotations: b.annotations("is not watched: its telemetry is missing", detail),
-	}, nil
+	}
 }
 
 // latencyRules record and alert on the effective latency objective, whose

@@ -125,6 +125,10 @@ func (q windowQuery) at(window string) (string, error) {
 type metricQueries struct {
 	bad, total windowQuery
 	errors     bool
+	// additive is true when both queries add up over time through one
+	// function (see counterFunc): their long windows are then computed
+	// from their 5m records.
+	additive bool
 }
 
 // parseMetricQueries parses the queries of a metric SLI; nil for a
@@ -144,5 +148,72 @@ func parseMetricQueries(metric *cxv1alpha1.MetricSLI) (*metricQueries, error) {
 	if err := errors.Join(badErr, totalErr); err != nil {
 		return nil, err
 	}
+	badFunc, badOK := counterFunc(q.bad.expr)
+	totalFunc, totalOK := counterFunc(q.total.expr)
+	q.additive = badOK && totalOK && badFunc == totalFunc
 	return q, nil
+}
+
+// counterFunc is the function, rate or increase, through which a query
+// reads all of its windowed ranges, when the query adds up over time: a
+// sum, difference or constant multiple of rate() (or of increase()) over
+// plain range selectors, optionally "or vector(0)". Such a query over a
+// long window is, up to the window's edges, proportional to the sum of its
+// values over 5m sampled across the window, the same proportion for the
+// errors and the total query, so the ratio of those sums is the long
+// window's ratio. A subquery, max_over_time, a quantile or a ratio inside
+// the query, or rate() in one query and increase() in the other, do not
+// add up: ok is false, and the long windows evaluate the query itself.
+func counterFunc(expr parser.Expr) (fn string, ok bool) {
+	switch n := expr.(type) {
+	case *parser.ParenExpr:
+		return counterFunc(n.Expr)
+	case *parser.AggregateExpr:
+		if n.Op == parser.SUM {
+			return counterFunc(n.Expr)
+		}
+	case *parser.Call:
+		if n.Func.Name != "rate" && n.Func.Name != "increase" {
+			return "", false
+		}
+		// An @ modifier pins the range to one time, which does not move
+		// with the 5m steps.
+		if m, isMatrix := n.Args[0].(*parser.MatrixSelector); isMatrix {
+			if v, isVector := m.VectorSelector.(*parser.VectorSelector); isVector && v.Timestamp == nil && v.StartOrEnd == 0 {
+				return n.Func.Name, true
+			}
+		}
+	case *parser.BinaryExpr:
+		switch {
+		case n.Op == parser.ADD || n.Op == parser.SUB:
+			lhs, lok := counterFunc(n.LHS)
+			rhs, rok := counterFunc(n.RHS)
+			return lhs, lok && rok && lhs == rhs
+		case n.Op == parser.LOR && isZeroVector(n.RHS):
+			return counterFunc(n.LHS)
+		case n.Op == parser.MUL && isNumber(n.LHS):
+			return counterFunc(n.RHS)
+		case (n.Op == parser.MUL || n.Op == parser.DIV) && isNumber(n.RHS):
+			return counterFunc(n.LHS)
+		}
+	}
+	return "", false
+}
+
+func isNumber(expr parser.Expr) bool {
+	if p, ok := expr.(*parser.ParenExpr); ok {
+		return isNumber(p.Expr)
+	}
+	_, ok := expr.(*parser.NumberLiteral)
+	return ok
+}
+
+// isZeroVector is vector(0), the usual "no errors yet" fallback.
+func isZeroVector(expr parser.Expr) bool {
+	call, ok := expr.(*parser.Call)
+	if !ok || call.Func.Name != "vector" {
+		return false
+	}
+	n, ok := call.Args[0].(*parser.NumberLiteral)
+	return ok && n.Val == 0
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/render"
 	"github.com/journeymap/journey-operator/internal/series"
@@ -20,17 +22,50 @@ func TestMetricWindows(t *testing.T) {
 		// error Validate must return.
 		want []string
 		err  string
+		// additive: the queries add up over time, so the 30d window is the
+		// ratio of the sums of the 5m rate records; else it evaluates the
+		// queries over 30d.
+		additive bool
 	}{
 		{
 			name:   "ranges set by the parser",
 			errors: `sum(rate(x{code=~"5.."}[{{.window}}]))`, total: `sum(rate(x[{{.window}}]))`,
-			want: []string{`rate(x{code=~"5.."}[1h])`, `sum(sum(rate(x[1h])))`},
+			want:     []string{`rate(x{code=~"5.."}[1h])`, `sum(sum(rate(x[1h])))`},
+			additive: true,
 		},
 		{
 			name:   "subquery over the window keeps its inner rate",
 			errors: `max_over_time(sum(rate(x{code="500"}[5m]))[{{.window}}:1m])`,
 			total:  `sum(increase(x[{{.window}}]))`,
 			want:   []string{`max_over_time(sum(rate(x{code="500"}[5m]))[1h:1m])`, `increase(x[1h])`},
+		},
+		{
+			name:     "sums, differences and multiples of increase add up",
+			errors:   `2 * sum(increase(x{code="500"}[{{.window}}])) + sum(increase(y[{{.window}}])) / 2 or vector(0)`,
+			total:    `(sum(increase(x[{{.window}}])) - sum(increase(x{code="429"}[{{.window}}])))`,
+			want:     []string{`increase(y[1h])`},
+			additive: true,
+		},
+		{
+			name:   "rate over increase does not add up",
+			errors: `sum(rate(x{code="500"}[{{.window}}]))`, total: `sum(increase(x[{{.window}}]))`,
+			want: []string{`increase(x[1h])`},
+		},
+		{
+			name:   "a ratio inside a query does not add up",
+			errors: `sum(rate(x{code="500"}[{{.window}}])) / sum(rate(x[{{.window}}])) * sum(rate(y[{{.window}}]))`,
+			total:  `sum(rate(y[{{.window}}]))`,
+			want:   []string{`rate(y[1h])`},
+		},
+		{
+			name:   "a range pinned by @ does not move with the window",
+			errors: `sum(rate(x{code="500"}[{{.window}}] @ 1700000000))`, total: `sum(rate(x[{{.window}}]))`,
+			want: []string{`@ 1700000000`},
+		},
+		{
+			name:   "max by touchpoint does not add up",
+			errors: `max(rate(x{code="500"}[{{.window}}]))`, total: `sum(rate(x[{{.window}}]))`,
+			want: []string{`max(rate(x{code="500"}[1h]))`},
 		},
 		{
 			name:   "placeholder in a matcher string stays text",
@@ -93,17 +128,33 @@ func TestMetricWindows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var hour string
-			for _, r := range groups[0].Rules {
-				if r.Record == series.TouchpointErrors+"1h" && r.Labels["sli"] == series.SLIMetric {
-					hour = r.Expr.String()
-				}
-			}
+			hour := recordedExpr(groups, series.TouchpointErrors+"1h")
 			for _, want := range tc.want {
 				if !strings.Contains(hour, want) {
 					t.Errorf("the 1h rule %q lacks %q", hour, want)
 				}
 			}
+			month := recordedExpr(groups, series.TouchpointErrors+"30d")
+			fromRecords := "sum_over_time(" + series.TouchpointFailures + "{"
+			if got := strings.HasPrefix(month, fromRecords); got != tc.additive {
+				t.Errorf("the 30d rule %q: from the 5m records %t, want %t", month, got, tc.additive)
+			}
+			if !tc.additive && !strings.Contains(month, "[30d]") {
+				t.Errorf("the 30d rule %q does not evaluate the queries over 30d", month)
+			}
 		})
 	}
+}
+
+// recordedExpr is the expression of the metric SLI's record of a name, in
+// any group.
+func recordedExpr(groups []monitoringv1.RuleGroup, record string) string {
+	for _, g := range groups {
+		for _, r := range g.Rules {
+			if r.Record == record && r.Labels["sli"] == series.SLIMetric {
+				return r.Expr.String()
+			}
+		}
+	}
+	return ""
 }

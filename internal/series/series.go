@@ -21,6 +21,21 @@ const (
 
 // Series recorded by the operator's rules.
 const (
+	// RateWindow is the window of the rate records below, the shortest a
+	// touchpoint's rules record.
+	RateWindow = "5m"
+	// TouchpointAttempts is a touchpoint's attempts per second over
+	// RateWindow, per SLI: probe runs, or what a metric SLI's totalQuery
+	// counts.
+	TouchpointAttempts = "journey:touchpoint_attempts:rate" + RateWindow
+	// TouchpointFailures is a touchpoint's failed attempts per second over
+	// RateWindow, per SLI: failed probe runs, a metric SLI's errorsQuery,
+	// or its totalQuery less its goodQuery. The error ratio over RateWindow
+	// divides it by TouchpointAttempts, and the ratio over a long window
+	// divides their sums over that window. (For a metric SLI whose queries
+	// use increase() rather than rate(), both hold counts per RateWindow;
+	// the ratios are the same.)
+	TouchpointFailures = "journey:touchpoint_failures:rate" + RateWindow
 	// TouchpointErrors is the prefix of a touchpoint's error ratio over a
 	// window, e.g. journey:touchpoint_errors:ratio_rate5m.
 	TouchpointErrors = "journey:touchpoint_errors:ratio_rate"
