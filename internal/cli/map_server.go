@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -324,8 +325,7 @@ func (s *MapServer) servePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(page)
+	writeBody(w, r, "text/html; charset=utf-8", page)
 }
 
 func (s *MapServer) serveSVG(w http.ResponseWriter, r *http.Request) {
@@ -342,8 +342,7 @@ func (s *MapServer) serveSVG(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "image/svg+xml")
-	_, _ = w.Write(svg)
+	writeBody(w, r, "image/svg+xml", svg)
 }
 
 func (s *MapServer) serveIndex(w http.ResponseWriter, r *http.Request) {
@@ -363,8 +362,7 @@ func (s *MapServer) serveIndex(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(page)
+	writeBody(w, r, "text/html; charset=utf-8", page)
 }
 
 // serveEvents streams a map's drawings and the connection's state.
@@ -491,4 +489,19 @@ func (s *MapServer) updateLocked(sub *subscriber, frames map[types.NamespacedNam
 		sub.last = f.svg
 		s.sendLocked(sub, sseEvent{"map", f.svg})
 	}
+}
+
+// writeBody writes a page, gzipped when the browser takes it: a large map
+// is mostly repeated markup and shrinks about tenfold.
+func writeBody(w http.ResponseWriter, r *http.Request, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Vary", "Accept-Encoding")
+	if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		_, _ = w.Write(body)
+		return
+	}
+	w.Header().Set("Content-Encoding", "gzip")
+	zw := gzip.NewWriter(w)
+	_, _ = zw.Write(body)
+	_ = zw.Close() // the client sees a truncated page; there is no one else to tell
 }

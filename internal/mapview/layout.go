@@ -22,7 +22,7 @@ const (
 	// EmotionStep is the vertical distance between two emotion scores on
 	// the curve: a point of emotion e sits e*EmotionStep above neutral.
 	EmotionStep = 22
-	emotionH    = 5*EmotionStep + 2*lineH
+	emotionH    = 4*EmotionStep + 4*lineH
 )
 
 // view is the laid-out drawing the SVG template draws.
@@ -396,12 +396,17 @@ func newCard(st tpState, offline bool) card {
 		name = tp.Name
 	}
 	c := card{W: cardW, Name: tp.Name, Stage: st.stage.Name, Health: health, Class: look.class}
-	full := []string{name + " (" + tp.Name + ")"}
+	y := 8
+	nameLines, cut := wrap(name, cardW-24, 13, 2)
+	// The tooltip holds what the card cannot: the description, the whole
+	// name when it is cut, and the touchpoint's name under a display name.
+	var full []string
+	if cut || name != tp.Name {
+		full = append(full, name+" ("+tp.Name+")")
+	}
 	if tp.Description != "" {
 		full = append(full, tp.Description)
 	}
-	y := 8
-	nameLines, _ := wrap(name, cardW-24, 13, 2)
 	for _, l := range nameLines {
 		y += lineH
 		c.Lines = append(c.Lines, cardLine{Y: y - 3, Class: "n", Text: l})
@@ -428,7 +433,8 @@ func newCard(st tpState, offline bool) card {
 
 // emotion draws the emotion curve: one point per stage at its emotion.
 func (v *view) emotion(jm *cxv1alpha1.JourneyMap, y int) int {
-	zero := y + lineH + 2*EmotionStep
+	// The lane's label takes the first line; +2 sits below it.
+	zero := y + 2*lineH + 2*EmotionStep + 4
 	var points []string
 	for i, s := range jm.Spec.Stages {
 		e := max(-2, min(2, s.Emotion))
@@ -450,7 +456,7 @@ func (v *view) emotion(jm *cxv1alpha1.JourneyMap, y int) int {
 		v.Emotion.Scale = append(v.Emotion.Scale, block{X: labelW - gap, Y: zero - e*EmotionStep + 4, Class: "sc", Lines: []string{word}})
 	}
 	sortBlocks(v.Emotion.Scale)
-	v.Bands = append(v.Bands, v.band(y, emotionH, "Emotion", "emo"))
+	v.Bands = append(v.Bands, v.band(y, emotionH, "Emotion", "feel"))
 	return y + emotionH
 }
 

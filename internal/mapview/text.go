@@ -62,7 +62,13 @@ func wrap(s string, maxPx, fontPx float64, maxLines int) (lines []string, trunca
 			curW += space + ww
 			continue
 		}
-		if cur.Len() > 0 {
+		switch {
+		case ww > maxPx && cur.Len() > 0:
+			// A word too wide for any line starts right here rather than
+			// leave a short line behind.
+			cur.WriteByte(' ')
+			curW += space
+		case cur.Len() > 0:
 			flush()
 		}
 		// A word too wide for a line is broken by runes.
