@@ -138,6 +138,11 @@ chromium: ## Install Chromium from the distribution's packages (apt-get) unless 
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 
+.PHONY: map-screenshots
+map-screenshots: tools chromium ## Redraw docs/map/*.png: the sample journeys, one with a broken touchpoint, in Chromium against a real apiserver.
+	mkdir -p docs/map
+	MAP_SCREENSHOTS=$(CURDIR)/docs/map go test ./internal/cli -run 'TestMapInBrowser/screenshots' -count=1 -v | grep -E 'png|ok|FAIL'
+
 BENCH_FLAGS ?=
 
 .PHONY: bench
