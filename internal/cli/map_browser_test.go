@@ -17,14 +17,13 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/controlplane"
 	"github.com/journeymap/journey-operator/internal/mapview"
+	"github.com/journeymap/journey-operator/internal/test/manifests"
 )
 
 // hostileText is markup in a free-text field: the page must show it, not
@@ -35,18 +34,12 @@ const hostileText = `<script>window.pwned=1</script><img src=x onerror="window.p
 // server reading a real kube-apiserver through a proxy the test can cut,
 // with the samples applied and a touchpoint broken.
 func TestMapInBrowser(t *testing.T) {
-	env, err := controlplane.Start(controlplane.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Log(err)
-		}
-	})
+	env := startControlPlane(t)
 	ctx := t.Context()
 	c := env.Client
-	applySamples(t, c, env.RepoRoot)
+	if err := manifests.CreateSamples(ctx, c, env.RepoRoot, "default"); err != nil {
+		t.Fatal(err)
+	}
 	setHealth(t, c, "admin-portal", cxv1alpha1.HealthCritical)
 	setHealth(t, c, "porting-api", cxv1alpha1.HealthHealthy)
 
@@ -374,34 +367,6 @@ func waitFor(t *testing.T, ctx context.Context, js string, timeout time.Duration
 	}
 }
 
-// applySamples creates config/samples in the default namespace.
-func applySamples(t *testing.T, c client.Client, root string) {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(root, "config", "samples", "*.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, doc := range strings.Split(string(data), "\n---\n") {
-			obj := &unstructured.Unstructured{}
-			if err := yaml.Unmarshal([]byte(doc), &obj.Object); err != nil {
-				t.Fatal(err)
-			}
-			if len(obj.Object) == 0 {
-				continue
-			}
-			obj.SetNamespace("default")
-			if err := c.Create(t.Context(), obj); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-		}
-	}
-}
-
 // setHealth writes a monitor's status as the operator would for a health.
 func setHealth(t *testing.T, c client.Client, name string, h cxv1alpha1.Health) {
 	t.Helper()
@@ -467,6 +432,21 @@ func createEdgeMap(t *testing.T, c client.Client) *cxv1alpha1.JourneyMap {
 		t.Fatal(err)
 	}
 	return jm
+}
+
+// startControlPlane starts kube-apiserver and etcd for one test.
+func startControlPlane(t *testing.T) *controlplane.Env {
+	t.Helper()
+	env, err := controlplane.Start(controlplane.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Log(err)
+		}
+	})
+	return env
 }
 
 // cutProxy forwards TCP to the apiserver until cut, as a network would
