@@ -227,15 +227,17 @@ func (v *view) header(in Input, y, width int) int {
 	}
 	top := y
 	add("h1", jm.Name+" — "+mapTypeLabel(jm.Spec.Type), 2, 20, 24)
-	add("goal", "Goal: "+jm.Spec.Goal, 3, fontPx, lineH)
+	if jm.Spec.Goal != "" {
+		add("goal", "Goal: "+jm.Spec.Goal, 3, fontPx, lineH)
+	}
 	add("t", jm.Spec.Scenario, 3, fontPx, lineH)
 	if jm.Spec.Owner != "" {
 		add("m", "Owner: "+jm.Spec.Owner, 1, fontPx, lineH)
 	}
 	y += 4
-	if p := in.Persona; p == nil {
+	if p := in.Persona; p == nil && jm.Spec.PersonaRef.Name != "" {
 		add("warn", fmt.Sprintf("⚠ Persona %q does not exist", jm.Spec.PersonaRef.Name), 2, 14, 18)
-	} else {
+	} else if p != nil {
 		ps := p.Spec
 		who := []string{}
 		if d := ps.Demographics; d != nil {
