@@ -19,7 +19,7 @@ func TestMapExportsOffline(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{`data-tp="admin-portal"`, "Health not known offline", "Persona: Ravi, office IT lead"} {
+		for _, want := range []string{`data-tp="admin-portal"`, "Health not known offline", "monitored, offline", "Persona: Ravi, office IT lead"} {
 			if !strings.Contains(string(data), want) {
 				t.Errorf("%s lacks %q", name, want)
 			}

@@ -170,7 +170,7 @@ func cardLines(t tpState, offline bool) []cardLine {
 	}
 	word := look.word
 	if offline && t.monitor != nil {
-		word = "monitored (offline: health unknown)"
+		word = "monitored, offline"
 	}
 	lines = append(lines, cardLine{Class: "hw", Text: look.icon + " " + word})
 	if t.monitor == nil {
