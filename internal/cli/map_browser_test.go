@@ -65,15 +65,15 @@ func TestMapInBrowser(t *testing.T) {
 	if err := c.Get(ctx, client.ObjectKey{Namespace: "default", Name: "business-phone-system"}, &jm); err != nil {
 		t.Fatal(err)
 	}
-	open(t, browser, web.URL+MapPath("default", jm.Name))
+	open(browser, t, web.URL+MapPath("default", jm.Name))
 
 	t.Run("one card per touchpoint, in its stage's column, in spec order", func(t *testing.T) {
-		cards := browserCards(t, browser)
+		cards := browserCards(browser, t)
 		stages := evaluate[[]struct {
 			Stage string  `json:"stage"`
 			X     float64 `json:"x"`
 			W     float64 `json:"w"`
-		}](t, browser, `[...document.querySelectorAll('#jmap g.stage')].map(g => { const r = g.querySelector('rect.head').getBoundingClientRect(); return {stage: g.dataset.stage, x: r.left, w: r.width}; })`)
+		}](browser, t, `[...document.querySelectorAll('#jmap g.stage')].map(g => { const r = g.querySelector('rect.head').getBoundingClientRect(); return {stage: g.dataset.stage, x: r.left, w: r.width}; })`)
 		if len(stages) != len(jm.Spec.Stages) {
 			t.Fatalf("%d stage columns, want %d", len(stages), len(jm.Spec.Stages))
 		}
@@ -101,7 +101,7 @@ func TestMapInBrowser(t *testing.T) {
 
 	t.Run("card health text and colour match the monitor's status", func(t *testing.T) {
 		want := map[string]string{"admin-portal": "Critical", "porting-api": "Healthy", "sip-gateway": "Unknown", "search-ads": mapview.Unmonitored}
-		for _, card := range browserCards(t, browser) {
+		for _, card := range browserCards(browser, t) {
 			h, ok := want[card.Touchpoint]
 			if !ok {
 				continue
@@ -111,14 +111,14 @@ func TestMapInBrowser(t *testing.T) {
 	})
 
 	t.Run("a status change redraws the card without a reload", func(t *testing.T) {
-		evaluate[bool](t, browser, `window.sameDocument = true`)
+		evaluate[bool](browser, t, `window.sameDocument = true`)
 		setHealth(t, c, "admin-portal", cxv1alpha1.HealthHealthy)
-		waitFor(t, browser, `document.querySelector('#jmap g.tp[data-tp="admin-portal"]').dataset.health === "Healthy"`, 5*time.Second)
-		card := findCard(t, browser, "admin-portal")
+		waitFor(browser, t, `document.querySelector('#jmap g.tp[data-tp="admin-portal"]').dataset.health === "Healthy"`, 5*time.Second)
+		card := findCard(browser, t, "admin-portal")
 		checkCard(t, card, "Healthy")
 		setHealth(t, c, "admin-portal", cxv1alpha1.HealthCritical)
-		waitFor(t, browser, `document.querySelector('#jmap g.tp[data-tp="admin-portal"]').dataset.health === "Critical"`, 5*time.Second)
-		if !evaluate[bool](t, browser, `window.sameDocument === true`) {
+		waitFor(browser, t, `document.querySelector('#jmap g.tp[data-tp="admin-portal"]').dataset.health === "Critical"`, 5*time.Second)
+		if !evaluate[bool](browser, t, `window.sameDocument === true`) {
 			t.Error("the page was reloaded")
 		}
 	})
@@ -129,7 +129,7 @@ func TestMapInBrowser(t *testing.T) {
 			Emotion int32   `json:"e"`
 			Y       float64 `json:"cy"`
 			Zero    float64 `json:"zero"`
-		}](t, browser, `[...document.querySelectorAll('#jmap circle.emo')].map(c => ({stage: c.dataset.stage, e: +c.dataset.emotion, cy: +c.getAttribute('cy'), zero: +c.closest('g.curve').dataset.zero}))`)
+		}](browser, t, `[...document.querySelectorAll('#jmap circle.emo')].map(c => ({stage: c.dataset.stage, e: +c.dataset.emotion, cy: +c.getAttribute('cy'), zero: +c.closest('g.curve').dataset.zero}))`)
 		if len(points) != len(jm.Spec.Stages) {
 			t.Fatalf("%d points for %d stages", len(points), len(jm.Spec.Stages))
 		}
@@ -143,29 +143,29 @@ func TestMapInBrowser(t *testing.T) {
 
 	t.Run("lost apiserver: a banner, then recovery", func(t *testing.T) {
 		proxy.cut()
-		waitFor(t, browser, `!document.getElementById('banner').hidden && document.getElementById('banner').textContent.includes('Cannot reach the cluster')`, 30*time.Second)
-		t.Logf("banner: %s", evaluate[string](t, browser, `document.getElementById('banner').textContent`))
+		waitFor(browser, t, `!document.getElementById('banner').hidden && document.getElementById('banner').textContent.includes('Cannot reach the cluster')`, 30*time.Second)
+		t.Logf("banner: %s", evaluate[string](browser, t, `document.getElementById('banner').textContent`))
 		proxy.restore()
-		waitFor(t, browser, `document.getElementById('banner').hidden && document.getElementById('conn').textContent === 'live'`, 30*time.Second)
+		waitFor(browser, t, `document.getElementById('banner').hidden && document.getElementById('conn').textContent === 'live'`, 30*time.Second)
 		setHealth(t, c, "porting-api", cxv1alpha1.HealthDegraded)
-		waitFor(t, browser, `document.querySelector('#jmap g.tp[data-tp="porting-api"]').dataset.health === "Degraded"`, 30*time.Second)
-		checkCard(t, findCard(t, browser, "porting-api"), "Degraded")
+		waitFor(browser, t, `document.querySelector('#jmap g.tp[data-tp="porting-api"]').dataset.health === "Degraded"`, 30*time.Second)
+		checkCard(t, findCard(browser, t, "porting-api"), "Degraded")
 	})
 
 	t.Run("bad input: markup, long and right-to-left text, no persona, no monitors, monitors of missing touchpoints, deletion", func(t *testing.T) {
 		edge := createEdgeMap(t, c)
-		open(t, browser, web.URL+MapPath("default", edge.Name))
-		cards := browserCards(t, browser)
+		open(browser, t, web.URL+MapPath("default", edge.Name))
+		cards := browserCards(browser, t)
 		if len(cards) != 3 {
 			t.Fatalf("%d cards, want 3", len(cards))
 		}
 		for _, card := range cards {
 			checkCard(t, card, mapview.Unmonitored)
 		}
-		if pwned := evaluate[bool](t, browser, `window.pwned !== undefined`); pwned {
+		if pwned := evaluate[bool](browser, t, `window.pwned !== undefined`); pwned {
 			t.Fatal("markup in a free-text field ran")
 		}
-		text := evaluate[string](t, browser, `document.getElementById('jmap').textContent`)
+		text := evaluate[string](browser, t, `document.getElementById('jmap').textContent`)
 		for _, want := range []string{hostileText, "صفحة الدفع", `Persona "nobody" does not exist`, `TouchpointMonitor ghost watches touchpoint "no-such-touchpoint"`} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the page does not show %q", want)
@@ -174,8 +174,8 @@ func TestMapInBrowser(t *testing.T) {
 		if err := c.Delete(ctx, edge); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, browser, `document.getElementById('banner').textContent.includes('was deleted')`, 10*time.Second)
-		if pwned := evaluate[bool](t, browser, `window.pwned !== undefined`); pwned {
+		waitFor(browser, t, `document.getElementById('banner').textContent.includes('was deleted')`, 10*time.Second)
+		if pwned := evaluate[bool](browser, t, `window.pwned !== undefined`); pwned {
 			t.Fatal("markup in a free-text field ran")
 		}
 	})
@@ -186,7 +186,7 @@ func TestMapInBrowser(t *testing.T) {
 			dir = t.TempDir()
 		}
 		for _, name := range []string{"business-phone-system", "marketing-automation-trial"} {
-			open(t, browser, web.URL+MapPath("default", name))
+			open(browser, t, web.URL+MapPath("default", name))
 			png, err := chromedp.Run(browser, chromedp.Screenshot(chromedp.CSS("#jmap")))
 			if err != nil {
 				t.Fatal(err)
@@ -220,9 +220,9 @@ func TestMapPageSizeAndRenderTime(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_, _ = w.Write(page)
 		}))
-		open(t, browser, web.URL)
-		ms := evaluate[float64](t, browser, `new Promise(r => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)))`)
-		cards := evaluate[int](t, browser, `document.querySelectorAll('#jmap g.tp').length`)
+		open(browser, t, web.URL)
+		ms := evaluate[float64](browser, t, `new Promise(r => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)))`)
+		cards := evaluate[int](browser, t, `document.querySelectorAll('#jmap g.tp').length`)
 		web.Close()
 		if cards != size.stages*size.touchpoints {
 			t.Errorf("%d cards drawn, want %d", cards, size.stages*size.touchpoints)
@@ -281,14 +281,14 @@ type browserCard struct {
 
 const cardsJS = `[...document.querySelectorAll('#jmap g.tp')].map(g => { const r = g.querySelector('rect.c').getBoundingClientRect(); return {tp: g.dataset.tp, stage: g.dataset.stage, health: g.dataset.health, word: g.querySelector('text.hw').textContent, bar: getComputedStyle(g.querySelector('rect.b')).fill, stroke: getComputedStyle(g.querySelector('rect.c')).stroke, x: r.left, w: r.width}; })`
 
-func browserCards(t *testing.T, ctx context.Context) []browserCard {
+func browserCards(ctx context.Context, t *testing.T) []browserCard {
 	t.Helper()
-	return evaluate[[]browserCard](t, ctx, cardsJS)
+	return evaluate[[]browserCard](ctx, t, cardsJS)
 }
 
-func findCard(t *testing.T, ctx context.Context, name string) browserCard {
+func findCard(ctx context.Context, t *testing.T, name string) browserCard {
 	t.Helper()
-	for _, c := range browserCards(t, ctx) {
+	for _, c := range browserCards(ctx, t) {
 		if c.Touchpoint == name {
 			return c
 		}
@@ -342,15 +342,15 @@ func newBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
-func open(t *testing.T, ctx context.Context, url string) {
+func open(ctx context.Context, t *testing.T, url string) {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, `document.querySelector('#jmap g.stage, #jmap g.tp') !== null || document.querySelectorAll('#jmap').length === 1`, 10*time.Second)
+	waitFor(ctx, t, `document.querySelector('#jmap g.stage, #jmap g.tp') !== null || document.querySelectorAll('#jmap').length === 1`, 10*time.Second)
 }
 
-func evaluate[T any](t *testing.T, ctx context.Context, js string) T {
+func evaluate[T any](ctx context.Context, t *testing.T, js string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -360,7 +360,7 @@ func evaluate[T any](t *testing.T, ctx context.Context, js string) T {
 }
 
 // waitFor waits until a JavaScript expression holds in the page.
-func waitFor(t *testing.T, ctx context.Context, js string, timeout time.Duration) {
+func waitFor(ctx context.Context, t *testing.T, js string, timeout time.Duration) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(timeout))); err != nil {
 		t.Fatalf("waiting %s for %s: %v", timeout, js, err)
