@@ -62,7 +62,7 @@ const (
 // mapFlags are the command's flags.
 type mapFlags struct {
 	kubeconfig, context string
-	files               stringList
+	files               mapPaths
 	output              string
 	address             string
 	port                int
@@ -71,11 +71,11 @@ type mapFlags struct {
 	history             time.Duration
 }
 
-// stringList is a flag that may be given several times.
-type stringList []string
+// mapPaths is a flag that may be given several times.
+type mapPaths []string
 
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+func (l *mapPaths) String() string     { return strings.Join(*l, ",") }
+func (l *mapPaths) Set(v string) error { *l = append(*l, v); return nil }
 
 func runMap(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("map", mapUsage, stderr)
@@ -131,7 +131,7 @@ func runMap(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return writeExport(in, f.output, "drawn from manifests", stderr)
 	}
-	cfg, contextNamespace, err := loadKubeconfig(f.kubeconfig, f.context)
+	cfg, contextNamespace, err := loadMapKubeconfig(f.kubeconfig, f.context)
 	if err != nil {
 		return fail(exitFound, "%v", err)
 	}
@@ -161,10 +161,10 @@ func runMap(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// loadKubeconfig loads the client configuration as kubectl does: the
+// loadMapKubeconfig loads the client configuration as kubectl does: the
 // given file, else $KUBECONFIG, else ~/.kube/config, else the pod's
 // service account; and the context's namespace.
-func loadKubeconfig(path, context string) (*rest.Config, string, error) {
+func loadMapKubeconfig(path, context string) (*rest.Config, string, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	rules.ExplicitPath = path
 	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context})
