@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -220,16 +223,42 @@ func TestMapPageSizeAndRenderTime(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_, _ = w.Write(page)
 		}))
-		open(browser, t, web.URL)
-		ms := evaluate[float64](browser, t, `new Promise(r => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0)))`)
+		// Three loads: the first pays for a cold renderer; the median is
+		// what a person opening the map sees.
+		var frames []float64
+		var parsed float64
+		for range 3 {
+			open(browser, t, web.URL)
+			timing := evaluate[struct {
+				Parsed float64 `json:"parsed"`
+				Frame  float64 `json:"frame"`
+			}](browser, t, `new Promise(r => requestAnimationFrame(() => setTimeout(() => { const n = performance.getEntriesByType('navigation')[0]; r({parsed: n.domInteractive, frame: performance.now()}); }, 0)))`)
+			frames = append(frames, timing.Frame)
+			parsed = timing.Parsed
+		}
 		cards := evaluate[int](browser, t, `document.querySelectorAll('#jmap g.tp').length`)
 		web.Close()
 		if cards != size.stages*size.touchpoints {
 			t.Errorf("%d cards drawn, want %d", cards, size.stages*size.touchpoints)
 		}
-		t.Logf("map of %d stages x %d touchpoints (%d cards): page %d KB, navigation to first frame %.0f ms",
-			size.stages, size.touchpoints, cards, len(page)/1000, ms)
+		sorted := slices.Clone(frames)
+		slices.Sort(sorted)
+		t.Logf("map of %d stages x %d touchpoints (%d cards): page %d KB (%d KB gzipped); navigation to first frame drawn: median %.0f ms of %.0f ms (parsed at %.0f ms in the last load)",
+			size.stages, size.touchpoints, cards, len(page)/1000, gzipped(t, page)/1000, sorted[1], frames, parsed)
 	}
+}
+
+// gzipped is the size of data gzipped, as the server sends it.
+func gzipped(t *testing.T, data []byte) int {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Len()
 }
 
 // bigMap is a map of the given size with every touchpoint monitored and
