@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,15 +19,24 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/go-logr/logr"
 	"github.com/chromedp/chromedp"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/controller"
 	"github.com/journeymap/journey-operator/internal/controlplane"
 	"github.com/journeymap/journey-operator/internal/mapview"
 	"github.com/journeymap/journey-operator/internal/test/manifests"
+	"github.com/journeymap/journey-operator/internal/test/testenv"
 )
 
 // hostileText is markup in a free-text field: the page must show it, not
@@ -40,9 +50,24 @@ func TestMapInBrowser(t *testing.T) {
 	env := startControlPlane(t)
 	ctx := t.Context()
 	c := env.Client
+	startOperator(ctx, t, env)
 	if err := manifests.CreateSamples(ctx, c, env.RepoRoot, "default"); err != nil {
 		t.Fatal(err)
 	}
+	// Health is set once the operator has reconciled every monitor: its
+	// first status writes say the touchpoint's health is not known yet.
+	testenv.Eventually(t, 60*time.Second, func() error {
+		var monitors cxv1alpha1.TouchpointMonitorList
+		if err := c.List(ctx, &monitors, client.InNamespace("default")); err != nil {
+			return err
+		}
+		for _, m := range monitors.Items {
+			if m.Status.ObservedGeneration != m.Generation || apimeta.FindStatusCondition(m.Status.Conditions, cxv1alpha1.ReadyCondition) == nil {
+				return fmt.Errorf("monitor %s not reconciled yet", m.Name)
+			}
+		}
+		return nil
+	})
 	setHealth(t, c, "admin-portal", cxv1alpha1.HealthCritical)
 	setHealth(t, c, "porting-api", cxv1alpha1.HealthHealthy)
 
@@ -184,13 +209,26 @@ func TestMapInBrowser(t *testing.T) {
 	})
 
 	t.Run("screenshots", func(t *testing.T) {
+		// The broken journey and a healthy one, as the operator rolls
+		// them up.
+		for _, m := range []string{"porting-api", "checkout", "pricing-page", "trial-signup", "contacts-api"} {
+			setHealth(t, c, m, cxv1alpha1.HealthHealthy)
+		}
+		open(browser, t, web.URL+MapPath("default", "business-phone-system"))
+		waitFor(browser, t, `document.querySelector('#jmap g.jr').dataset.health === "Critical" && document.querySelector('#jmap g.tp[data-tp="porting-api"]').dataset.health === "Healthy"`, 30*time.Second)
 		dir := os.Getenv("MAP_SCREENSHOTS")
 		if dir == "" {
 			dir = t.TempDir()
 		}
 		for _, name := range []string{"business-phone-system", "marketing-automation-trial"} {
 			open(browser, t, web.URL+MapPath("default", name))
-			png, err := chromedp.Run(browser, chromedp.Screenshot(chromedp.CSS("#jmap")))
+			size := evaluate[[]int64](browser, t, `[document.getElementById('jmap').width.baseVal.value, document.getElementById('jmap').height.baseVal.value]`)
+			if err := chromedp.Do(browser, chromedp.EmulateViewport(size[0]+40, size[1]+80)); err != nil {
+				t.Fatal(err)
+			}
+			// Two thirds of the size keep the text legible and the
+			// file small enough to commit.
+			png, err := chromedp.Run(browser, chromedp.ScreenshotScale(chromedp.CSS("#jmap"), 0.64))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -396,24 +434,58 @@ func waitFor(ctx context.Context, t *testing.T, js string, timeout time.Duration
 	}
 }
 
-// setHealth writes a monitor's status as the operator would for a health.
+// setHealth writes a monitor's health as the operator's health poller
+// would; the operator running beside the test rolls it up into the map.
 func setHealth(t *testing.T, c client.Client, name string, h cxv1alpha1.Health) {
 	t.Helper()
-	var m cxv1alpha1.TouchpointMonitor
-	if err := c.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: name}, &m); err != nil {
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var m cxv1alpha1.TouchpointMonitor
+		if err := c.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: name}, &m); err != nil {
+			return err
+		}
+		m.Status.Health = h
+		m.Status.SLI = &cxv1alpha1.SLIStatus{Availability: "99.95", ErrorBudgetRemaining: "50"}
+		m.Status.FiringAlerts = nil
+		if h == cxv1alpha1.HealthCritical {
+			since := metav1.NewTime(time.Now().Add(-10 * time.Minute).Truncate(time.Second))
+			m.Status.SLI = &cxv1alpha1.SLIStatus{Availability: "97.10", ErrorBudgetRemaining: "-2800"}
+			m.Status.FiringAlerts = []cxv1alpha1.FiringAlert{{Name: "JourneyTouchpointErrorBudgetBurn", Severity: "critical", Since: &since}}
+		}
+		return c.Status().Update(t.Context(), &m)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	m.Status.Health = h
-	m.Status.SLI = &cxv1alpha1.SLIStatus{Availability: "99.95", ErrorBudgetRemaining: "50"}
-	m.Status.FiringAlerts = nil
-	if h == cxv1alpha1.HealthCritical {
-		since := metav1.NewTime(time.Now().Add(-10 * time.Minute).Truncate(time.Second))
-		m.Status.SLI = &cxv1alpha1.SLIStatus{Availability: "97.10", ErrorBudgetRemaining: "-2800"}
-		m.Status.FiringAlerts = []cxv1alpha1.FiringAlert{{Name: "JourneyTouchpointErrorBudgetBurn", Severity: "critical", Since: &since}}
-	}
-	if err := c.Status().Update(t.Context(), &m); err != nil {
+}
+
+// startOperator runs the operator's controllers against the control
+// plane, without Prometheus: the monitors' health comes from setHealth,
+// and the operator rolls it up into the maps as in a cluster.
+func startOperator(ctx context.Context, t *testing.T, env *controlplane.Env) {
+	t.Helper()
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                 env.Scheme,
+		Logger:                 logr.Discard(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Cache:                  controller.CacheOptions(nil),
+		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
+	if err := controller.SetupWithManager(ctx, mgr, controller.Options{ProbeImage: "journey-probe:test"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Log(err)
+		}
+	})
 }
 
 // createEdgeMap creates a map that tries every way a drawing can break:
@@ -492,7 +564,11 @@ type cutProxy struct {
 
 func newCutProxy(t *testing.T, target string) *cutProxy {
 	t.Helper()
-	p := &cutProxy{t: t, target: strings.TrimPrefix(strings.TrimPrefix(target, "https://"), "http://"), conns: map[net.Conn]bool{}}
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{t: t, target: u.Host, conns: map[net.Conn]bool{}}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -515,6 +591,7 @@ func (p *cutProxy) serve(l net.Listener) {
 			}
 			out, err := net.Dial("tcp", p.target)
 			if err != nil {
+				p.t.Logf("proxy: %v", err)
 				_ = in.Close()
 				continue
 			}

@@ -2,6 +2,7 @@ package mapview
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -80,6 +81,8 @@ type cardLine struct {
 }
 
 type card struct {
+	// order is the touchpoint's place in the spec, stages first.
+	order      int
 	X, Y, W, H int
 	Name       string
 	Stage      string
@@ -189,6 +192,9 @@ func layout(in Input) view {
 	} else {
 		y = v.touchpointLane(jm, states, in.Offline, y, "Touchpoints", func(cxv1alpha1.Layer) bool { return true })
 	}
+	// Cards are drawn in spec order, whatever lane they sit in, so that
+	// reading the drawing (and assistive technology) follows the journey.
+	sort.SliceStable(v.Cards, func(i, j int) bool { return v.Cards[i].order < v.Cards[j].order })
 	y = v.emotion(jm, y)
 
 	textLanes([]lane{
@@ -306,7 +312,7 @@ func (v *view) rollupBox(in Input, y, width int) int {
 		}
 	}
 	if st.FiringAlerts > 0 {
-		line("al", fmt.Sprintf("⚠ %d alerts firing", st.FiringAlerts), 1, fontPx)
+		line("al", "⚠ "+count(int(st.FiringAlerts), "alert")+" firing", 1, fontPx)
 	}
 	r.H = cy - y + 4
 	v.Rollup = r
@@ -327,6 +333,10 @@ func (v *view) stageHeads(jm *cxv1alpha1.JourneyMap, y int) int {
 			health = string(cxv1alpha1.HealthUnknown)
 		}
 		look := lookOf(health)
+		if known && st.MonitoredTouchpoints == 0 {
+			// A stage nobody watches is unobserved, not unknown.
+			look = lookOf(Unmonitored)
+		}
 		head := stageHead{X: labelW + i*colW + 4, Y: y, W: colW - 8, Name: s.Name, Index: i, Class: look.class, Health: health}
 		x := head.X + 10
 		cy := y + 18
@@ -349,7 +359,7 @@ func (v *view) stageHeads(jm *cxv1alpha1.JourneyMap, y int) int {
 		if known {
 			info := fmt.Sprintf("%d/%d monitored", st.MonitoredTouchpoints, st.TotalTouchpoints)
 			if st.FiringAlerts > 0 {
-				info += fmt.Sprintf(" · ⚠ %d alerts", st.FiringAlerts)
+				info += " · ⚠ " + count(int(st.FiringAlerts), "alert")
 			}
 			head.Lines = append(head.Lines, block{X: x, Y: cy, Class: "m", Lines: []string{info}})
 			cy += lineH
@@ -366,17 +376,19 @@ func (v *view) stageHeads(jm *cxv1alpha1.JourneyMap, y int) int {
 // touchpointLane draws the cards of the touchpoints of one layer, each in
 // its stage's column, in spec order.
 func (v *view) touchpointLane(jm *cxv1alpha1.JourneyMap, states map[string]tpState, offline bool, y int, label string, inLayer func(cxv1alpha1.Layer) bool) int {
-	h := 0
+	h, order := 0, 0
 	for i := range jm.Spec.Stages {
 		s := &jm.Spec.Stages[i]
 		cy := y + gap
 		for j := range s.Touchpoints {
 			tp := &s.Touchpoints[j]
+			order++
 			if !inLayer(tp.Layer) {
 				continue
 			}
 			st := states[tp.Name]
 			c := newCard(st, offline)
+			c.order = order
 			c.X, c.Y = labelW+i*colW+gap, cy
 			v.Cards = append(v.Cards, c)
 			cy += c.H + gap
@@ -460,6 +472,14 @@ func (v *view) emotion(jm *cxv1alpha1.JourneyMap, y int) int {
 	sortBlocks(v.Emotion.Scale)
 	v.Bands = append(v.Bands, v.band(y, emotionH, "Emotion", "feel"))
 	return y + emotionH
+}
+
+// count says how many of a thing there are, in the singular for one.
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // sortBlocks orders blocks top to bottom, so the output is stable.

@@ -13,7 +13,6 @@
 package mapview
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -191,7 +190,7 @@ func cardLines(t tpState, offline bool) []cardLine {
 	}
 	for i, a := range st.FiringAlerts {
 		if i == 3 {
-			lines = append(lines, cardLine{Class: "al", Text: fmt.Sprintf("+%d more alerts", len(st.FiringAlerts)-i)})
+			lines = append(lines, cardLine{Class: "al", Text: "+" + count(len(st.FiringAlerts)-i, "more alert")})
 			break
 		}
 		text := "⚠ " + a.Severity + " " + a.Name
