@@ -198,7 +198,7 @@ func clusterInput(cfg *rest.Config, namespace, name string) (mapview.Input, erro
 	case err == nil:
 		in.Persona = persona
 	case client.IgnoreNotFound(err) != nil:
-		return in, fmt.Errorf("Persona %s/%s: %w", namespace, in.Map.Spec.PersonaRef.Name, err)
+		return in, fmt.Errorf("reading persona %s/%s: %w", namespace, in.Map.Spec.PersonaRef.Name, err)
 	}
 	var monitors cxv1alpha1.TouchpointMonitorList
 	if err := c.List(ctx, &monitors, client.InNamespace(namespace)); err != nil {

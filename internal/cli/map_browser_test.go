@@ -84,7 +84,9 @@ func TestMapInBrowser(t *testing.T) {
 	web := httptest.NewServer(server)
 	t.Cleanup(func() {
 		stopServer()
-		<-done
+		if err := <-done; err != nil {
+			t.Log(err)
+		}
 		web.Close()
 	})
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/test/testenv"
 )
 
 // TestHistoryAgainstPrometheus records a healthy stretch and a failing one
@@ -19,6 +20,17 @@ func TestHistoryAgainstPrometheus(t *testing.T) {
 		e.touchpoint(tpName(i), watchOf(i).ObjectiveWindow)
 	}
 	prom := startPrometheus(t, freeAddress(t), e.server.URL)
+	p := newTestPoller(t, prom.url(), time.Second)
+	watch := watchOf(0)
+	testenv.Eventually(t, 30*time.Second, func() error {
+		if err := p.Poll(t.Context()); err != nil {
+			return err
+		}
+		if got := p.Latest(monitorKey(0), watch).Verdict.Health; got != cxv1alpha1.HealthHealthy {
+			return fmt.Errorf("touchpoint %s before the break: %s", tpName(0), got)
+		}
+		return nil
+	})
 	start := time.Now().Truncate(time.Second)
 	time.Sleep(4 * time.Second)
 	e.set(fmt.Sprintf(`journey_probe_success{namespace="shop", journey="trial", touchpoint=%q, probe=%q}`, tpName(0), tpName(0)), 0)
