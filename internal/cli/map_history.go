@@ -74,7 +74,7 @@ func (s *MapServer) serveHistory(w http.ResponseWriter, r *http.Request) {
 		windowList = append(windowList, w)
 	}
 	sort.Strings(windowList)
-	end := time.Now().Truncate(time.Minute)
+	end := time.Now()
 	step := s.opts.History / historySteps
 	h, err := health.ReadHistory(r.Context(), s.opts.Prometheus, key.Namespace, windowList, end.Add(-s.opts.History), end, step)
 	if err != nil {
