@@ -537,21 +537,6 @@ func createEdgeMap(t *testing.T, c client.Client) *cxv1alpha1.JourneyMap {
 	return jm
 }
 
-// startControlPlane starts kube-apiserver and etcd for one test.
-func startControlPlane(t *testing.T) *controlplane.Env {
-	t.Helper()
-	env, err := controlplane.Start(controlplane.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Log(err)
-		}
-	})
-	return env
-}
-
 // cutProxy forwards TCP to the apiserver until cut, as a network would
 // before it fails, and again once restored on the same address.
 type cutProxy struct {
