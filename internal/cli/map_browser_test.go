@@ -625,3 +625,42 @@ func exceptionDescription(d *runtime.ExceptionDetails) string {
 	}
 	return ""
 }
+
+// TestMapHistorySlider replays a history document (the server's answer,
+// as serveHistory writes it) on the page's slider: a past step recolours
+// the card in colour and words, the slider's end shows the live map again.
+func TestMapHistorySlider(t *testing.T) {
+	in := bigMap(2, 2)
+	page, err := mapview.Page(in, mapview.PageOptions{Live: true, EventsPath: "/events", HistoryPath: "/history"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(page) })
+	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	mux.HandleFunc("/history", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"steps":[1796535300,1796535325,1796535350],"touchpoints":{"tp-0-0":"CDH"}}`))
+	})
+	web := httptest.NewServer(mux)
+	t.Cleanup(web.Close)
+	browser := newBrowser(t)
+	open(browser, t, web.URL)
+	waitFor(browser, t, `!document.getElementById('slider').disabled`, 10*time.Second)
+	for _, step := range []struct {
+		index      int
+		word, fill string
+	}{
+		{0, "✖ Critical", mapview.HealthColour["Critical"]},
+		{1, "▲ Degraded", mapview.HealthColour["Degraded"]},
+		{2, "✔ Healthy", mapview.HealthColour["Healthy"]}, // live again
+	} {
+		got := evaluate[[]string](browser, t, fmt.Sprintf(`(() => { const s = document.getElementById('slider'); s.value = '%d'; s.dispatchEvent(new Event('input')); const g = document.querySelector('#jmap g.tp[data-tp="tp-0-0"]'); return [g.querySelector('text.hw').textContent, getComputedStyle(g.querySelector('rect.b')).fill, document.getElementById('when').textContent]; })()`, step.index))
+		if got[0] != step.word || got[1] != rgb(step.fill) {
+			t.Errorf("step %d: card shows %q in %s, want %q in %s (slider at %q)", step.index, got[0], got[1], step.word, rgb(step.fill), got[2])
+		}
+	}
+}
