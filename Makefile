@@ -131,8 +131,24 @@ verify: generate manifests lint tidy-check ## Regenerate, lint and tidy-check; f
 ##@ Test
 
 .PHONY: test
-test: tools verify ## Run every test against a real kube-apiserver and etcd built into bin/.
+test: tools verify chromium ## Run every test against a real kube-apiserver and etcd built into bin/.
 	go test -count=1 ./... -timeout 30m
+
+# The map's browser tests drive a real Chromium (chromedp). Debian's package
+# is installed only when none is on PATH; the tests find it there.
+.PHONY: chromium
+chromium: ## Install Chromium from the distribution's packages (apt-get) unless a chromium or chromium-browser is on PATH.
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then \
+		echo "chromium: $$(command -v chromium || command -v chromium-browser)"; \
+	else \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
+	fi
+
+.PHONY: map-screenshots
+map-screenshots: tools chromium ## Redraw docs/map/*.png: the sample journeys, one with a broken touchpoint, in Chromium against a real apiserver.
+	mkdir -p docs/map
+	MAP_SCREENSHOTS=$(CURDIR)/docs/map go test ./internal/cli -run 'TestMapInBrowser/screenshots' -count=1 -v | grep -E 'png|ok|FAIL'
 
 BENCH_FLAGS ?=
 

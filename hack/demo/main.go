@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,12 +30,15 @@ import (
 	"sigs.k8s.io/yaml"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/cli"
 	"github.com/journeymap/journey-operator/internal/controlplane"
+	"github.com/journeymap/journey-operator/internal/health"
 	"github.com/journeymap/journey-operator/internal/localstack"
 )
 
 const (
 	shopAddress       = "127.0.0.1:18080"
+	mapAddress        = "127.0.0.1:18181"
 	prometheusAddress = "127.0.0.1:19090"
 	namespace         = "default"
 )
@@ -86,6 +90,7 @@ func fault(verb, touchpoint string) error {
 	}
 	fmt.Print(string(body))
 	fmt.Println("watch it: KUBECONFIG=.demo/kubeconfig bin/kubectl get journeys -o wide")
+	fmt.Println("      or: http://" + mapAddress + "/ (the live journey maps)")
 	return nil
 }
 
@@ -141,8 +146,13 @@ func demo(exitAfter time.Duration) error {
 	if err := applyJourneys(ctx, stack.Env.Client, root, stack.ShopURL); err != nil {
 		return err
 	}
+	maps, err := serveMaps(ctx, stack)
+	if err != nil {
+		return err
+	}
 	fmt.Printf("up in %s.\n\n", time.Since(started).Round(time.Second))
-	fmt.Printf(`  kubectl:     export KUBECONFIG=%s
+	fmt.Printf(`  live maps:   %s
+  kubectl:     export KUBECONFIG=%s
                %s get journeys -o wide
   Prometheus:  %s   (HTTP API, e.g. /api/v1/alerts)
   demo shop:   %s/pricing
@@ -150,9 +160,37 @@ func demo(exitAfter time.Duration) error {
   heal it:     make heal TOUCHPOINT=pricing-page
   stop:        Ctrl-C
 
-`, stack.Kubeconfig, filepath.Join(root, "bin", "kubectl"), stack.PrometheusURL, stack.ShopURL)
+`, strings.Join(maps, "\n               "), stack.Kubeconfig, filepath.Join(root, "bin", "kubectl"), stack.PrometheusURL, stack.ShopURL)
 
-	return watch(ctx, stack, root)
+	return watch(ctx, stack, root, maps)
+}
+
+// serveMaps serves the live journey maps (kubectl journey map) in this
+// process, with an hour of history, and returns their URLs.
+func serveMaps(ctx context.Context, stack *localstack.Stack) ([]string, error) {
+	server, err := cli.NewMapServer(stack.Env.Config, cli.MapServerOptions{
+		Namespace: namespace, Prometheus: health.ClientOptions{URL: stack.PrometheusURL}, History: time.Hour,
+	})
+	if err != nil {
+		return nil, err
+	}
+	listener, err := net.Listen("tcp", mapAddress)
+	if err != nil {
+		return nil, fmt.Errorf("journey maps: %w", err)
+	}
+	web := &http.Server{Handler: server, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = server.Start(ctx) }()
+	go func() { _ = web.Serve(listener) }()
+	context.AfterFunc(ctx, func() { _ = web.Close() })
+	var urls []string
+	var maps cxv1alpha1.JourneyMapList
+	if err := stack.Env.Client.List(ctx, &maps, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
+	for _, m := range maps.Items {
+		urls = append(urls, "http://"+mapAddress+cli.MapPath(namespace, m.Name))
+	}
+	return urls, nil
 }
 
 // applyJourneys creates the sample personas and maps, and the demo's
@@ -200,7 +238,7 @@ func applyJourneys(ctx context.Context, c client.Client, root, shopURL string) e
 
 // watch prints `kubectl get journeys -o wide` whenever a journey's health,
 // score or alerts change, until the context ends.
-func watch(ctx context.Context, stack *localstack.Stack, root string) error {
+func watch(ctx context.Context, stack *localstack.Stack, root string, maps []string) error {
 	last := ""
 	for {
 		summary, err := journeySummary(ctx, stack.Env.Client)
@@ -208,7 +246,7 @@ func watch(ctx context.Context, stack *localstack.Stack, root string) error {
 			last = summary
 			out, _ := exec.CommandContext(ctx, filepath.Join(root, "bin", "kubectl"), "--kubeconfig", stack.Kubeconfig,
 				"get", "journeys", "-n", namespace, "-o", "wide").CombinedOutput()
-			fmt.Printf("── %s ──\n%s\n", time.Now().Format("15:04:05"), out)
+			fmt.Printf("── %s ──\n%s  live: %s\n\n", time.Now().Format("15:04:05"), out, strings.Join(maps, "  "))
 		}
 		select {
 		case <-ctx.Done():

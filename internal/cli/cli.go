@@ -40,6 +40,7 @@ Usage:
   kubectl journey lint [flags] PATH...     check Personas, JourneyMaps and TouchpointMonitors
   kubectl journey render [flags] PATH...   print the objects the operator would create for them
   kubectl journey status [NAME] [flags]    show a journey live as a tree; without NAME, list them
+  kubectl journey map [flags] [NAME]       draw a JourneyMap live from the cluster, or export it (SVG, HTML)
   kubectl journey help [COMMAND]
 
 PATH is a file, a directory (read recursively: *.yaml, *.yml) or - for
@@ -117,6 +118,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runRender(args[1:], stdin, stdout, stderr)
 	case "status":
 		return runStatus(context.Background(), args[1:], stdout, stderr)
+	case "map":
+		return runMap(args[1:], stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			return Main([]string{args[1], "--help"}, stdin, stdout, stderr)

@@ -243,23 +243,7 @@ func (r *TouchpointMonitorReconciler) evaluateHealth(_ context.Context, s *monit
 
 // healthWatch is what the poller judges the monitor's touchpoint by.
 func healthWatch(s *monitorScope) (health.Watch, error) {
-	budget, err := s.binding.ErrorBudget()
-	if err != nil {
-		return health.Watch{}, err
-	}
-	objective := health.Objective{
-		Budget:         budget,
-		PageErrorRatio: budget * journey.PageBurnRate,
-		PageSeverity:   s.binding.PageSeverity(),
-	}
-	if latency := s.binding.Latency(); latency != nil {
-		objective.LatencyThreshold = latency.Threshold.Duration
-	}
-	return health.Watch{
-		Touchpoint:      health.TouchpointKey{Namespace: s.monitor.Namespace, Journey: s.binding.Map.Name, Touchpoint: s.binding.Touchpoint.Name},
-		ObjectiveWindow: journey.ObjectiveWindow(s.monitor),
-		Objective:       objective,
-	}, nil
+	return health.WatchOf(s.binding)
 }
 
 // removeRules deletes the monitor's rules while it is not bound to a

@@ -102,7 +102,22 @@ type apiResponse struct {
 
 // query runs one instant query and returns its vector.
 func (c *queryClient) query(ctx context.Context, promql string) (model.Vector, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, strings.NewReader(url.Values{"query": {promql}}.Encode()))
+	result, err := c.ask(ctx, c.endpoint, url.Values{"query": {promql}}, model.ValVector)
+	if err != nil {
+		return nil, err
+	}
+	var vector model.Vector
+	if err := json.Unmarshal(result, &vector); err != nil {
+		return nil, &Unavailable{Reason: "answered a vector that does not decode", Err: fmt.Errorf("query %s: %w", promql, err)}
+	}
+	return vector, nil
+}
+
+// ask posts a query to an endpoint of the API and returns its result,
+// which must be of the type wanted.
+func (c *queryClient) ask(ctx context.Context, endpoint string, form url.Values, want model.ValueType) (json.RawMessage, error) {
+	promql := form.Get("query")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, &Unavailable{Reason: "could not be asked", Err: err}
 	}
@@ -117,12 +132,12 @@ func (c *queryClient) query(ctx context.Context, promql string) (model.Vector, e
 	if err != nil {
 		return nil, &Unavailable{Reason: c.transportReason(ctx, err), Err: fmt.Errorf("reading the answer to %s: %w", promql, err)}
 	}
-	return decodeVector(resp, body, promql)
+	return decodeResult(resp, body, promql, want)
 }
 
-// decodeVector reads the API's answer; an error names what was wrong with
+// decodeResult reads the API's answer; an error names what was wrong with
 // it in stable words.
-func decodeVector(resp *http.Response, body []byte, promql string) (model.Vector, error) {
+func decodeResult(resp *http.Response, body []byte, promql string, want model.ValueType) (json.RawMessage, error) {
 	var answer apiResponse
 	jsonErr := json.Unmarshal(body, &answer)
 	switch {
@@ -142,14 +157,10 @@ func decodeVector(resp *http.Response, body []byte, promql string) (model.Vector
 		return nil, &Unavailable{Reason: reason, Err: fmt.Errorf("query %s: %w", promql, jsonErr)}
 	case answer.Status != "success":
 		return nil, &Unavailable{Reason: "answered an error (" + answer.ErrorType + ")", Err: fmt.Errorf("query %s: %s", promql, answer.Error)}
-	case answer.Data.ResultType != model.ValVector.String():
-		return nil, &Unavailable{Reason: fmt.Sprintf("answered a %q result where a vector was asked for", answer.Data.ResultType), Err: fmt.Errorf("query %s", promql)}
+	case answer.Data.ResultType != want.String():
+		return nil, &Unavailable{Reason: fmt.Sprintf("answered a %q result where a %s was asked for", answer.Data.ResultType, want), Err: fmt.Errorf("query %s", promql)}
 	}
-	var vector model.Vector
-	if err := json.Unmarshal(answer.Data.Result, &vector); err != nil {
-		return nil, &Unavailable{Reason: "answered a vector that does not decode", Err: fmt.Errorf("query %s: %w", promql, err)}
-	}
-	return vector, nil
+	return answer.Data.Result, nil
 }
 
 // firstLine is the start of a body, for logs.

@@ -191,6 +191,12 @@ func (p *prometheus) url() string { return "http://" + p.address }
 // instantQueries reads, from Prometheus' own metrics, how many requests
 // its instant query endpoint has answered.
 func (p *prometheus) instantQueries(t *testing.T) int {
+	return p.requests(t, "/api/v1/query")
+}
+
+// requests reads, from Prometheus' own metrics, how many requests one of
+// its HTTP handlers has answered.
+func (p *prometheus) requests(t *testing.T, handler string) int {
 	t.Helper()
 	resp, err := http.Get(p.url() + "/metrics")
 	if err != nil {
@@ -201,7 +207,7 @@ func (p *prometheus) instantQueries(t *testing.T) int {
 	scanner := bufio.NewScanner(resp.Body)
 	for scanner.Scan() {
 		line := scanner.Text()
-		if strings.HasPrefix(line, "prometheus_http_requests_total{") && strings.Contains(line, `handler="/api/v1/query"`) {
+		if strings.HasPrefix(line, "prometheus_http_requests_total{") && strings.Contains(line, `handler="`+handler+`"`) {
 			v, err := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
 			if err != nil {
 				t.Fatal(err)
