@@ -236,16 +236,16 @@ func applyJourneys(ctx context.Context, c client.Client, root, shopURL string) e
 	return nil
 }
 
-// watch prints `kubectl get journeys -o wide` whenever a journey's health,
-// score or alerts change, until the context ends.
+// watch prints `kubectl get journeys -o wide` whenever any value it
+// shows changes (availability and success ratio included, not only
+// health), until the context ends.
 func watch(ctx context.Context, stack *localstack.Stack, root string, maps []string) error {
 	last := ""
 	for {
-		summary, err := journeySummary(ctx, stack.Env.Client)
-		if err == nil && summary != last {
-			last = summary
-			out, _ := exec.CommandContext(ctx, filepath.Join(root, "bin", "kubectl"), "--kubeconfig", stack.Kubeconfig,
-				"get", "journeys", "-n", namespace, "-o", "wide").CombinedOutput()
+		out, err := exec.CommandContext(ctx, filepath.Join(root, "bin", "kubectl"), "--kubeconfig", stack.Kubeconfig,
+			"get", "journeys", "-n", namespace, "-o", "wide").CombinedOutput()
+		if shown := withoutAge(string(out)); err == nil && shown != last {
+			last = shown
 			fmt.Printf("── %s ──\n%s  live: %s\n\n", time.Now().Format("15:04:05"), out, strings.Join(maps, "  "))
 		}
 		select {
@@ -256,25 +256,16 @@ func watch(ctx context.Context, stack *localstack.Stack, root string, maps []str
 	}
 }
 
-func journeySummary(ctx context.Context, c client.Client) (string, error) {
-	var maps cxv1alpha1.JourneyMapList
-	if err := c.List(ctx, &maps, client.InNamespace(namespace)); err != nil {
-		return "", err
-	}
-	var monitors cxv1alpha1.TouchpointMonitorList
-	if err := c.List(ctx, &monitors, client.InNamespace(namespace)); err != nil {
-		return "", err
-	}
+// withoutAge drops the last column, AGE, of every line of kubectl's
+// tables: it ticks on its own and is no news.
+func withoutAge(table string) string {
 	var b strings.Builder
-	for _, m := range maps.Items {
-		score := "-"
-		if m.Status.Score != nil {
-			score = fmt.Sprint(*m.Status.Score)
+	for _, line := range strings.Split(table, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) > 0 {
+			fields = fields[:len(fields)-1]
 		}
-		fmt.Fprintf(&b, "%s %s %s %d %s;", m.Name, m.Status.Health, score, m.Status.FiringAlerts, m.Status.WeakestStage)
+		b.WriteString(strings.Join(fields, " ") + "\n")
 	}
-	for _, m := range monitors.Items {
-		fmt.Fprintf(&b, "%s %s %d;", m.Name, m.Status.Health, len(m.Status.FiringAlerts))
-	}
-	return b.String(), nil
+	return b.String()
 }
