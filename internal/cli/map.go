@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
@@ -131,13 +130,15 @@ func runMap(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return writeExport(in, f.output, "drawn from manifests", stderr)
 	}
-	cfg, contextNamespace, err := loadMapKubeconfig(f.kubeconfig, f.context)
+	given := ""
+	if namespaceSet {
+		given = namespace
+	}
+	kc, err := loadKubeconfig(f.kubeconfig, f.context, given)
 	if err != nil {
 		return fail(exitFound, "%v", err)
 	}
-	if !namespaceSet && contextNamespace != "" {
-		namespace = contextNamespace
-	}
+	cfg, namespace := kc.rest, kc.namespace
 	if f.output != "" {
 		if name == "" {
 			return fail(exitUsage, "--output needs the NAME of the map")
@@ -159,25 +160,6 @@ func runMap(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail(exitFound, "%v", err)
 	}
 	return exitOK
-}
-
-// loadMapKubeconfig loads the client configuration as kubectl does: the
-// given file, else $KUBECONFIG, else ~/.kube/config, else the pod's
-// service account; and the context's namespace.
-func loadMapKubeconfig(path, context string) (*rest.Config, string, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = path
-	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context})
-	cfg, err := loader.ClientConfig()
-	if err != nil {
-		return nil, "", fmt.Errorf("loading the kubeconfig: %w", err)
-	}
-	namespace, _, err := loader.Namespace()
-	if err != nil {
-		return nil, "", fmt.Errorf("loading the kubeconfig: %w", err)
-	}
-	cfg.UserAgent = "kubectl-journey"
-	return cfg, namespace, nil
 }
 
 // clusterInput reads one map, its persona and its namespace's monitors.

@@ -18,7 +18,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
@@ -173,34 +172,16 @@ func parseStatusFlags(args []string, stdout, stderr io.Writer) (opts statusOptio
 // newStatusSession loads the kubeconfig as kubectl does (client-go's
 // loading rules: --kubeconfig, else $KUBECONFIG, else ~/.kube/config).
 func newStatusSession(opts statusOptions, stdout io.Writer) (*statusSession, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = opts.kubeconfig
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: opts.context}
-	overrides.Context.Namespace = opts.namespace
-	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
-	cfg, err := loader.ClientConfig()
-	if clientcmd.IsEmptyConfig(err) {
-		return nil, errors.New("no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config")
-	}
+	kc, err := loadKubeconfig(opts.kubeconfig, opts.context, opts.namespace)
 	if err != nil {
-		return nil, fmt.Errorf("reading the kubeconfig: %w", err)
+		return nil, err
 	}
-	namespace, _, err := loader.Namespace()
-	if err != nil {
-		return nil, fmt.Errorf("reading the kubeconfig: %w", err)
-	}
-	raw, err := loader.RawConfig()
-	if err != nil {
-		return nil, fmt.Errorf("reading the kubeconfig: %w", err)
-	}
+	cfg := kc.rest
 	c, err := client.NewWithWatch(cfg, client.Options{Scheme: newScheme()})
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", cfg.Host, err)
 	}
-	s := &statusSession{statusOptions: opts, client: c, namespace: namespace, server: cfg.Host, contextName: raw.CurrentContext}
-	if opts.context != "" {
-		s.contextName = opts.context
-	}
+	s := &statusSession{statusOptions: opts, client: c, namespace: kc.namespace, server: cfg.Host, contextName: kc.contextName}
 	if opts.allNamespaces {
 		s.namespace = ""
 	}
