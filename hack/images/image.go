@@ -94,6 +94,11 @@ func buildImages(ctx context.Context, out string, m meta, plats []platform) ([]b
 			if err != nil {
 				return nil, fmt.Errorf("%s for %s: %w", spec.name, p, err)
 			}
+			size, err := compressedSize(img)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Printf("%s %s: %.1f MiB compressed\n", spec.name, p, float64(size)/(1<<20))
 			idx = mutate.AppendManifests(idx, mutate.IndexAddendum{
 				Add:        img,
 				Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: p.os, Architecture: p.arch}},
@@ -166,6 +171,19 @@ func assembleImage(spec imageSpec, p platform, m meta, base v1.Layer, bin string
 		return nil, err
 	}
 	return mutate.Annotations(img, anns).(v1.Image), nil
+}
+
+// compressedSize is what a node pulls: the config and the layers.
+func compressedSize(img v1.Image) (int64, error) {
+	m, err := img.Manifest()
+	if err != nil {
+		return 0, err
+	}
+	size := m.Config.Size
+	for _, l := range m.Layers {
+		size += l.Size
+	}
+	return size, nil
 }
 
 // writeLayout replaces dir with an OCI image layout holding idx, named tag.
