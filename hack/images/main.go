@@ -69,12 +69,9 @@ func run(ctx context.Context, args []string) error {
 	case "build":
 		out := fs.String("out", "bin/images", "directory of the OCI image layouts")
 		registry := fs.String("registry", defaultRegistry, "registry the digest values file and kustomize overlay point at")
-		platforms := fs.String("platforms", "linux/amd64,linux/arm64", "platforms of the images")
+		plats := platforms{{"linux", "amd64"}, {"linux", "arm64"}}
+		fs.Var(&plats, "platforms", "platforms of the images")
 		if err := parseMeta(fs, args[1:], &m, epoch); err != nil {
-			return err
-		}
-		plats, err := parsePlatforms(*platforms)
-		if err != nil {
 			return err
 		}
 		built, err := buildImages(ctx, *out, m, plats)
@@ -101,12 +98,12 @@ func run(ctx context.Context, args []string) error {
 	case "release":
 		out := fs.String("out", "bin/release", "directory of the release files")
 		helm := fs.String("helm", "bin/helm", "helm binary")
-		platforms := fs.String("platforms", "linux/amd64,linux/arm64,darwin/amd64,darwin/arm64,windows/amd64,windows/arm64", "platforms of the kubectl-journey archives")
-		if err := parseMeta(fs, args[1:], &m, epoch); err != nil {
-			return err
+		var plats platforms
+		for _, goos := range []string{"linux", "darwin", "windows"} {
+			plats = append(plats, platform{goos, "amd64"}, platform{goos, "arm64"})
 		}
-		plats, err := parsePlatforms(*platforms)
-		if err != nil {
+		fs.Var(&plats, "platforms", "platforms of the kubectl-journey archives")
+		if err := parseMeta(fs, args[1:], &m, epoch); err != nil {
 			return err
 		}
 		return release(ctx, releaseOptions{out: *out, helm: *helm, meta: m, platforms: plats})
@@ -136,14 +133,26 @@ type platform struct{ os, arch string }
 
 func (p platform) String() string { return p.os + "/" + p.arch }
 
-func parsePlatforms(s string) ([]platform, error) {
-	var out []platform
+// platforms is a flag of comma-separated os/arch pairs.
+type platforms []platform
+
+func (ps *platforms) String() string {
+	var out []string
+	for _, p := range *ps {
+		out = append(out, p.String())
+	}
+	return strings.Join(out, ",")
+}
+
+// Set replaces the default list.
+func (ps *platforms) Set(s string) error {
+	*ps = nil
 	for _, p := range strings.Split(s, ",") {
 		goos, goarch, ok := strings.Cut(strings.TrimSpace(p), "/")
 		if !ok || goos == "" || goarch == "" {
-			return nil, fmt.Errorf("platform %q: want os/arch, e.g. linux/amd64", p)
+			return fmt.Errorf("platform %q: want os/arch, e.g. linux/amd64", p)
 		}
-		out = append(out, platform{goos, goarch})
+		*ps = append(*ps, platform{goos, goarch})
 	}
-	return out, nil
+	return nil
 }
