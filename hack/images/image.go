@@ -149,6 +149,9 @@ func assembleImage(spec imageSpec, p platform, m meta, base v1.Layer, bin string
 		Architecture: p.arch,
 		OS:           p.os,
 		Created:      v1.Time{Time: m.Created},
+		// mutate.Append adds the layers' diff IDs; the type is the spec's
+		// only one, which runtimes check.
+		RootFS: v1.RootFS{Type: "layers"},
 		Config: v1.Config{
 			Entrypoint:   []string{"/" + spec.name},
 			User:         fmt.Sprintf("%d:%d", nonrootUID, nonrootUID),

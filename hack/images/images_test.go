@@ -172,6 +172,9 @@ func checkConfig(t *testing.T, cfg *v1.ConfigFile, spec imageSpec) {
 	if !cfg.Created.Time.Equal(testMeta.Created) || cfg.Architecture != host.arch || cfg.OS != host.os {
 		t.Errorf("created %s for %s/%s, want %s for %s", cfg.Created.Time, cfg.OS, cfg.Architecture, testMeta.Created, host)
 	}
+	if cfg.RootFS.Type != "layers" {
+		t.Errorf("rootfs type %q, want layers", cfg.RootFS.Type)
+	}
 	if len(cfg.History) != 2 || len(cfg.RootFS.DiffIDs) != 2 {
 		t.Errorf("%d history entries and %d layers, want 2 and 2 (base, binary)", len(cfg.History), len(cfg.RootFS.DiffIDs))
 	}
