@@ -138,6 +138,9 @@ func TestUpgradeKeepsEveryJourney(t *testing.T) {
 		t.Errorf("rollback and upgrade made the converged operator write: %v", w)
 	}
 	checkUnchanged(t, ctx, before, "after rollback and upgrade")
+	if err := allReady(ctx, len(before)); err != nil {
+		t.Errorf("after rollback and upgrade, the journeys' status was lost: %v", err)
+	}
 }
 
 // journeyGVKs are the operator's kinds.
