@@ -45,7 +45,11 @@ func writeDigestRefs(out, registry string, built []builtImage) error {
 		return err
 	}
 
-	root, err := controlplane.RepoRoot()
+	dir := filepath.Join(out, kustomizeDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	base, err := configDefaultFrom(dir)
 	if err != nil {
 		return err
 	}
@@ -53,8 +57,7 @@ func writeDigestRefs(out, registry string, built []builtImage) error {
 	overlay := map[string]any{
 		"apiVersion": "kustomize.config.k8s.io/v1beta1",
 		"kind":       "Kustomization",
-		// An absolute path: bin/ may be a link to another checkout.
-		"resources": []string{filepath.Join(root, "config", "default")},
+		"resources":  []string{base},
 		"images": []map[string]string{{
 			"name":    fmt.Sprintf(releasedRepoFmt, operatorImage),
 			"newName": registry + "/" + operatorImage,
@@ -72,12 +75,22 @@ func writeDigestRefs(out, registry string, built []builtImage) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(out, kustomizeDir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	return os.WriteFile(filepath.Join(dir, "kustomization.yaml"),
 		append([]byte("# Written by `make images`: config/default with the images just built.\n"), data...), 0o644)
+}
+
+// configDefaultFrom is config/default relative to dir, as kustomize wants
+// it; from dir's real path, since bin/ may be a link to another checkout's.
+func configDefaultFrom(dir string) (string, error) {
+	root, err := controlplane.RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Rel(real, filepath.Join(root, "config", "default"))
 }
 
 // probeImageArg is the index of --probe-image among the manager's
