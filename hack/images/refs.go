@@ -86,11 +86,11 @@ func configDefaultFrom(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	real, err := filepath.EvalSymlinks(dir)
+	resolved, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Rel(real, filepath.Join(root, "config", "default"))
+	return filepath.Rel(resolved, filepath.Join(root, "config", "default"))
 }
 
 // probeImageArg is the index of --probe-image among the manager's

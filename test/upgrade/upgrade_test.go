@@ -95,19 +95,19 @@ func TestUpgradeKeepsEveryJourney(t *testing.T) {
 	ctx := t.Context()
 	// The previous release, as a platform team installed it.
 	mustRun(t, "helm", "install", release, previousChart, "-n", releaseNS, "--create-namespace")
-	if hasDescriptions(t, ctx) {
+	if hasDescriptions(t) {
 		t.Fatal("the previous release's CRDs were not the ones installed")
 	}
 	mustRun(t, "kubectl", "create", "namespace", journeysNS)
 	mustRun(t, "kubectl", "apply", "--server-side", "-n", journeysNS, "-f", "config/samples")
-	before := snapshot(t, ctx)
+	before := snapshot(t)
 
 	// Helm never upgrades crds/: the CRDs are applied first, server-side,
 	// taking them over from the field manager Helm created them with.
 	mustRun(t, "kubectl", "apply", "--server-side", "--force-conflicts", "-f", currentChart+"/crds/")
 	mustRun(t, "helm", "upgrade", release, currentChart, "-n", releaseNS)
-	checkCRDsAreCurrent(t, ctx)
-	checkUnchanged(t, ctx, before, "after the upgrade")
+	checkCRDsAreCurrent(t)
+	checkUnchanged(t, before, "after the upgrade")
 
 	// This checkout's operator finds the journeys and converges, writing
 	// status and children only: never a journey's spec or metadata.
@@ -121,7 +121,7 @@ func TestUpgradeKeepsEveryJourney(t *testing.T) {
 			t.Errorf("the operator wrote a journey beyond its status: %s", w)
 		}
 	}
-	checkUnchanged(t, ctx, before, "after the operator converged")
+	checkUnchanged(t, before, "after the operator converged")
 
 	// Rolling the chart back, and forward again, leaves journeys and CRDs
 	// alone and gives the operator nothing to do.
@@ -131,13 +131,13 @@ func TestUpgradeKeepsEveryJourney(t *testing.T) {
 	if !strings.Contains(history, `"description":"Rollback to 1"`) || !strings.Contains(history, `"status":"deployed"`) {
 		t.Errorf("helm history after rollback:\n%s", history)
 	}
-	checkCRDsAreCurrent(t, ctx)
+	checkCRDsAreCurrent(t)
 	mustRun(t, "helm", "upgrade", release, currentChart, "-n", releaseNS)
 	writes.WaitQuiet(3 * time.Second)
 	if w := writes.Since(quiet); len(w) > 0 {
 		t.Errorf("rollback and upgrade made the converged operator write: %v", w)
 	}
-	checkUnchanged(t, ctx, before, "after rollback and upgrade")
+	checkUnchanged(t, before, "after rollback and upgrade")
 	if err := allReady(ctx, len(before)); err != nil {
 		t.Errorf("after rollback and upgrade, the journeys' status was lost: %v", err)
 	}
@@ -170,8 +170,9 @@ func listJourneys(ctx context.Context) ([]unstructured.Unstructured, error) {
 	return out, nil
 }
 
-func snapshot(t *testing.T, ctx context.Context) map[string]kept {
+func snapshot(t *testing.T) map[string]kept {
 	t.Helper()
+	ctx := t.Context()
 	items, err := listJourneys(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -190,9 +191,9 @@ func snapshot(t *testing.T, ctx context.Context) map[string]kept {
 	return out
 }
 
-func checkUnchanged(t *testing.T, ctx context.Context, before map[string]kept, when string) {
+func checkUnchanged(t *testing.T, before map[string]kept, when string) {
 	t.Helper()
-	after := snapshot(t, ctx)
+	after := snapshot(t)
 	for id, b := range before {
 		a, ok := after[id]
 		switch {
@@ -247,8 +248,9 @@ func isJourneyWrite(write string) bool {
 }
 
 // hasDescriptions tells this checkout's CRDs from the fixture's.
-func hasDescriptions(t *testing.T, ctx context.Context) bool {
+func hasDescriptions(t *testing.T) bool {
 	t.Helper()
+	ctx := t.Context()
 	crd := &apiextensionsv1.CustomResourceDefinition{}
 	if err := env.Client.Get(ctx, client.ObjectKey{Name: crdMarker}, crd); err != nil {
 		t.Fatal(err)
@@ -257,8 +259,9 @@ func hasDescriptions(t *testing.T, ctx context.Context) bool {
 }
 
 // checkCRDsAreCurrent compares the served schemas with the chart's CRDs.
-func checkCRDsAreCurrent(t *testing.T, ctx context.Context) {
+func checkCRDsAreCurrent(t *testing.T) {
 	t.Helper()
+	ctx := t.Context()
 	files, err := filepath.Glob(filepath.Join(env.RepoRoot, currentChart, "crds", "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no CRDs in %s: %v", currentChart, err)
