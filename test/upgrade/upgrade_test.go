@@ -116,7 +116,9 @@ func TestUpgradeKeepsEveryJourney(t *testing.T) {
 	defer stop()
 	testenv.Eventually(t, 2*time.Minute, func() error { return allReady(ctx, len(before)) })
 	writes.WaitQuiet(3 * time.Second)
-	for _, w := range writes.Since(nil) {
+	converged := writes.Since(nil)
+	t.Logf("the operator converged with: %v", converged)
+	for _, w := range converged {
 		if isJourneyWrite(w) {
 			t.Errorf("the operator wrote a journey beyond its status: %s", w)
 		}
@@ -128,6 +130,7 @@ func TestUpgradeKeepsEveryJourney(t *testing.T) {
 	quiet := writes.Snapshot()
 	mustRun(t, "helm", "rollback", release, "1", "-n", releaseNS, "--wait=false")
 	history := mustRun(t, "helm", "history", release, "-n", releaseNS, "-o", "json")
+	t.Logf("helm history: %s", history)
 	if !strings.Contains(history, `"description":"Rollback to 1"`) || !strings.Contains(history, `"status":"deployed"`) {
 		t.Errorf("helm history after rollback:\n%s", history)
 	}
