@@ -29,6 +29,10 @@ HELM := $(BIN)/helm
 GOLANGCI_LINT := $(BIN)/golangci-lint
 # golangci-lint with the Kube API Linter compiled in as a module.
 KUBE_API_LINTER := $(BIN)/kube-api-linter
+# The peer SLO generator make bench compares the operator's rules with; its
+# own module (hack/slo-peer), built only for the benchmark.
+SLO_PEER_MOD := hack/slo-peer/go.mod
+SLOTH := $(BIN)/sloth
 # Prometheus Operator CRDs for the test control plane, generated from the Go
 # types the operator compiles against.
 MONITORING_CRDS := $(BIN)/crds/monitoring
@@ -78,6 +82,9 @@ $(GOLANGCI_LINT): $(LINT_MOD)
 $(KUBE_API_LINTER): $(LINT_MOD)
 	cd hack/lint && go build -o $@ sigs.k8s.io/kube-api-linter/cmd/golangci-lint-kube-api-linter
 
+$(SLOTH): $(SLO_PEER_MOD)
+	cd hack/slo-peer && go build -o $@ github.com/slok/sloth/cmd/sloth
+
 $(MONITORING_CRDS): go.mod $(CONTROLLER_GEN)
 	rm -rf $@ && mkdir -p $@
 	$(CONTROLLER_GEN) crd:maxDescLen=0 paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 output:crd:dir=$@
@@ -105,8 +112,8 @@ lint: $(GOLANGCI_LINT) $(KUBE_API_LINTER) ## Run golangci-lint on every package 
 	$(GOLANGCI_LINT) run ./...
 	$(KUBE_API_LINTER) run --config .golangci-kal.yml ./api/...
 
-# Every module of the repository: the operator, and the two tool modules.
-GO_MODULES := . hack/tools hack/lint
+# Every module of the repository: the operator, and the tool modules.
+GO_MODULES := . hack/tools hack/lint hack/slo-peer
 
 .PHONY: tidy-check
 tidy-check: ## Fail if 'go mod tidy' would change go.mod or go.sum of any module.
@@ -130,7 +137,7 @@ test: tools verify ## Run every test against a real kube-apiserver and etcd buil
 BENCH_FLAGS ?=
 
 .PHONY: bench
-bench: tools ## Measure converge rate, steady-state writes, churn latency, memory and drift repair at 10x10, 50x20 and 100x50; writes docs/benchmarks.md.
+bench: tools $(SLOTH) ## Measure converge rate, steady-state writes, churn latency, memory and drift repair at 10x10, 50x20 and 100x50; writes docs/benchmarks.md.
 	go run ./test/bench --out=docs/benchmarks.md $(BENCH_FLAGS)
 
 ##@ Build and run

@@ -55,6 +55,7 @@ func parseFlags(args []string) (config, zap.Options, error) {
 	fs.StringVar(&c.prometheus.URL, "prometheus-url", "", "URL of the Prometheus HTTP API (or a Thanos/Mimir query front end) to read touchpoint health from; health stays Unknown when empty.")
 	fs.StringVar(&c.prometheus.BearerTokenFile, "prometheus-bearer-token-file", "", "File holding a bearer token for the Prometheus API, read at every request.")
 	fs.StringVar(&c.prometheus.CAFile, "prometheus-ca-file", "", "PEM file of CAs to trust for an https:// Prometheus URL.")
+	fs.DurationVar(&c.prometheus.Timeout, "prometheus-timeout", 5*time.Second, "Time allowed for one health cycle, all its queries together; a slower cycle counts as Prometheus failing.")
 	fs.DurationVar(&c.healthInterval, "health-interval", 30*time.Second, "How often the health of every touchpoint is read from Prometheus, with one fixed set of queries for all of them (with 10% jitter; backing off up to 5x while Prometheus fails).")
 	fs.IntVar(&c.concurrency, "max-concurrent-reconciles", 4, "Objects of one kind reconciled at the same time.")
 	fs.Float64Var(&c.apiQPS, "kube-api-qps", 50, "Steady rate of requests to the apiserver.")

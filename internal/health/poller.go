@@ -204,12 +204,19 @@ func (p *Poller) logTransition(err error, failuresBefore int) {
 // timeout, then the fan-out to the readers whose reading changed. It
 // returns the cycle's failure, which the snapshot records as well.
 func (p *Poller) Poll(ctx context.Context) error {
+	started := time.Now()
 	windows := p.windows()
 	read, err := p.read(ctx, windows)
 	if ctx.Err() != nil {
 		// The manager is stopping: that is no news about Prometheus.
 		return ctx.Err()
 	}
+	result := "success"
+	if err != nil {
+		result = "failure"
+	}
+	pollCycles.WithLabelValues(result).Inc()
+	defer func() { pollDuration.Observe(time.Since(started).Seconds()) }()
 	p.mu.Lock()
 	p.cycles++
 	p.polled = true
@@ -227,6 +234,8 @@ func (p *Poller) Poll(ctx context.Context) error {
 	}
 	monitors, maps := p.changedLocked()
 	p.mu.Unlock()
+	pollEnqueued.WithLabelValues("TouchpointMonitor").Add(float64(len(monitors)))
+	pollEnqueued.WithLabelValues("JourneyMap").Add(float64(len(maps)))
 	p.enqueue(ctx, p.monitorCh, monitors)
 	p.enqueue(ctx, p.mapCh, maps)
 	// err is a *Unavailable: a nil one must not become a non-nil error.
@@ -242,6 +251,7 @@ func (p *Poller) read(ctx context.Context, windows []string) (*snapshot, *Unavai
 	defer cancel()
 	read := newSnapshot()
 	for _, q := range queries(windows, p.scope) {
+		pollQueries.Inc()
 		vector, err := p.client.query(ctx, q.promql)
 		if err != nil {
 			var u *Unavailable

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"k8s.io/apimachinery/pkg/types"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
@@ -71,8 +72,16 @@ func TestPollerQueriesAFixedSetPerCycle(t *testing.T) {
 			return nil
 		})
 		before := prom.instantQueries(t)
+		countedBefore, cyclesBefore := testutil.ToFloat64(pollQueries), testutil.ToFloat64(pollCycles.WithLabelValues("success"))
 		if err := p.Poll(ctx); err != nil {
 			t.Fatal(err)
+		}
+		// The poller's own metrics tell an SRE the same as Prometheus does.
+		if counted := testutil.ToFloat64(pollQueries) - countedBefore; int(counted) != len(queries(nil, "")) {
+			t.Errorf("journey_health_poll_queries_total grew by %v in one cycle, want %d", counted, len(queries(nil, "")))
+		}
+		if cycles := testutil.ToFloat64(pollCycles.WithLabelValues("success")) - cyclesBefore; cycles != 1 {
+			t.Errorf(`journey_health_poll_cycles_total{result="success"} grew by %v in one cycle, want 1`, cycles)
 		}
 		var after int
 		// Prometheus counts a request once its handler returned.

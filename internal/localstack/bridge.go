@@ -176,7 +176,7 @@ func (b *bridge) localConfig(ctx context.Context, namespace, config string) ([]b
 }
 
 func (b *bridge) startProbe(key, configPath string) error {
-	address, err := freeAddress()
+	address, err := FreeAddress()
 	if err != nil {
 		return err
 	}

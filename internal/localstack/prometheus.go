@@ -11,40 +11,48 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// startPrometheus runs Prometheus from bin/ on a loopback address, loading
-// the bridge's rule files and scraping the bridge's probe targets, and
-// waits until it is ready.
-func startPrometheus(ctx context.Context, binary, workDir, address, rulesDir, targetsFile string, interval time.Duration) (func() error, error) {
-	dir := filepath.Join(workDir, "prometheus")
-	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+// PrometheusOptions say how to run a Prometheus from bin/.
+type PrometheusOptions struct {
+	// Binary is the prometheus executable.
+	Binary string
+	// Dir holds its configuration, data and log.
+	Dir string
+	// Address is a loopback host:port for its HTTP API.
+	Address string
+	// RuleFiles are the globs of the rule files to evaluate.
+	RuleFiles []string
+	// ScrapeConfigs are the scrape_configs entries of its configuration.
+	ScrapeConfigs []any
+	// ScrapeInterval and EvaluationInterval are the global intervals.
+	ScrapeInterval, EvaluationInterval time.Duration
+}
+
+// StartPrometheus runs Prometheus with opts and waits until it is ready;
+// the function returned stops it.
+func StartPrometheus(ctx context.Context, opts PrometheusOptions) (func() error, error) {
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "data"), 0o755); err != nil {
 		return nil, err
 	}
 	config := map[string]any{
 		"global": map[string]any{
-			"scrape_interval":     interval.String(),
-			"evaluation_interval": interval.String(),
+			"scrape_interval":     opts.ScrapeInterval.String(),
+			"evaluation_interval": opts.EvaluationInterval.String(),
 		},
-		"rule_files": []string{filepath.Join(rulesDir, "*.yaml")},
-		"scrape_configs": []any{map[string]any{
-			"job_name": "journey-probe",
-			// The probe's namespace, journey and touchpoint labels are the
-			// point; they must not be renamed to exported_*.
-			"honor_labels":    true,
-			"file_sd_configs": []any{map[string]any{"files": []string{targetsFile}, "refresh_interval": "5s"}},
-		}},
+		"rule_files":     opts.RuleFiles,
+		"scrape_configs": opts.ScrapeConfigs,
 	}
 	data, err := yaml.Marshal(config)
 	if err != nil {
 		return nil, err
 	}
-	configFile := filepath.Join(dir, "prometheus.yml")
+	configFile := filepath.Join(opts.Dir, "prometheus.yml")
 	if err := os.WriteFile(configFile, data, 0o644); err != nil {
 		return nil, err
 	}
-	stop, err := startProcess(dir, binary,
+	stop, err := startProcess(opts.Dir, opts.Binary,
 		"--config.file="+configFile,
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+address,
+		"--storage.tsdb.path="+filepath.Join(opts.Dir, "data"),
+		"--web.listen-address="+opts.Address,
 		"--web.enable-lifecycle",
 		"--log.level=warn",
 	)
@@ -53,7 +61,7 @@ func startPrometheus(ctx context.Context, binary, workDir, address, rulesDir, ta
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+address+"/-/ready", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+opts.Address+"/-/ready", nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			_ = resp.Body.Close() // only the status matters; the body is not read
@@ -63,8 +71,28 @@ func startPrometheus(ctx context.Context, binary, workDir, address, rulesDir, ta
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			_ = stop()
-			return nil, fmt.Errorf("prometheus did not become ready on %s (log: %s)", address, filepath.Join(dir, "prometheus.log"))
+			return nil, fmt.Errorf("prometheus did not become ready on %s (log: %s)", opts.Address, filepath.Join(opts.Dir, "prometheus.log"))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// startPrometheus runs the demo's Prometheus, loading the bridge's rule
+// files and scraping the bridge's probe targets.
+func startPrometheus(ctx context.Context, binary, workDir, address, rulesDir, targetsFile string, interval time.Duration) (func() error, error) {
+	return StartPrometheus(ctx, PrometheusOptions{
+		Binary:    binary,
+		Dir:       filepath.Join(workDir, "prometheus"),
+		Address:   address,
+		RuleFiles: []string{filepath.Join(rulesDir, "*.yaml")},
+		ScrapeConfigs: []any{map[string]any{
+			"job_name": "journey-probe",
+			// The probe's namespace, journey and touchpoint labels are the
+			// point; they must not be renamed to exported_*.
+			"honor_labels":    true,
+			"file_sd_configs": []any{map[string]any{"files": []string{targetsFile}, "refresh_interval": "5s"}},
+		}},
+		ScrapeInterval:     interval,
+		EvaluationInterval: interval,
+	})
 }

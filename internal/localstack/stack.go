@@ -102,7 +102,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 
 	promAddress := opts.PrometheusAddress
 	if promAddress == "" {
-		if promAddress, err = freeAddress(); err != nil {
+		if promAddress, err = FreeAddress(); err != nil {
 			return s, err
 		}
 	}
@@ -205,9 +205,9 @@ func goBuild(root, output, pkg string) ([]byte, error) {
 	return cmd.CombinedOutput()
 }
 
-// freeAddress finds a free loopback port for a process that takes its
+// FreeAddress finds a free loopback port for a process that takes its
 // address on the command line.
-func freeAddress() (string, error) {
+func FreeAddress() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err

@@ -34,6 +34,13 @@ type options struct {
 	burst           int
 	cpuProfile      string
 	memProfile      string
+	// live runs the live-health phase; onlyLive runs it right after the
+	// cold converge, without the other phases.
+	live, onlyLive bool
+	liveSteady     time.Duration
+	healthInterval time.Duration
+	promTimeout    time.Duration
+	peerSLOs       int
 }
 
 type scale struct{ maps, touchpoints int }
@@ -64,10 +71,20 @@ func main() {
 		os.Exit(1)
 	}
 	report.wall = time.Since(started)
-	table := report.markdown(opts)
-	fmt.Println(table)
+	sections := map[section]string{}
+	if !opts.onlyLive {
+		sections[mainSection] = report.markdown(opts)
+	}
+	if opts.live {
+		sections[liveSection] = report.liveMarkdown(opts)
+	}
+	for _, s := range []section{mainSection, liveSection} {
+		if table, ok := sections[s]; ok {
+			fmt.Println(table)
+		}
+	}
 	if opts.out != "" {
-		if err := writeReport(opts.out, table); err != nil {
+		if err := writeReport(opts.out, sections); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -88,6 +105,12 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.burst, "kube-api-burst", 100, "the manager's setting, as --kube-api-burst")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the benchmark process, manager included, to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile, taken when the largest scale has converged, to this file")
+	fs.BoolVar(&o.live, "live", true, "measure live health: a real Prometheus evaluating the operator's rules and the peer's (Sloth, bin/sloth), an exporter of synthetic probe results, the manager with --prometheus-url")
+	fs.BoolVar(&o.onlyLive, "only-live", false, "run only the cold converge and the live-health phase; the other figures in the output file are kept")
+	fs.DurationVar(&o.liveSteady, "live-steady", 5*time.Minute, "healthy live steady-state window, over which writes, queries and rule costs are measured")
+	fs.DurationVar(&o.healthInterval, "health-interval", 30*time.Second, "the manager's --health-interval in the live phase")
+	fs.DurationVar(&o.promTimeout, "prometheus-timeout", 30*time.Second, "the manager's --prometheus-timeout in the live phase: long, so that a slow cycle is measured rather than cut off")
+	fs.IntVar(&o.peerSLOs, "peer-slos", 1000, "at most this many touchpoints, spread over the scale, get the peer's rules as well")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -97,6 +120,9 @@ func parseFlags(args []string) (options, error) {
 			return o, fmt.Errorf("--scales: %q is not MAPSxTOUCHPOINTS", s)
 		}
 		o.scales = append(o.scales, sc)
+	}
+	if o.onlyLive {
+		o.live = true
 	}
 	return o, nil
 }
@@ -118,12 +144,18 @@ func run(ctx context.Context, opts options) (*report, error) {
 	return r, nil
 }
 
-func writeReport(path, table string) error {
-	doc, err := os.ReadFile(path)
+func writeReport(path string, sections map[section]string) error {
+	data, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	return os.WriteFile(path, []byte(spliceReport(string(doc), table)), 0o644)
+	doc := string(data)
+	for _, s := range []section{mainSection, liveSection} {
+		if table, ok := sections[s]; ok {
+			doc = spliceReport(doc, s, table)
+		}
+	}
+	return os.WriteFile(path, []byte(doc), 0o644)
 }
 
 func startCPUProfile(path string) (func(), error) {

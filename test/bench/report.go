@@ -101,19 +101,31 @@ func countWrites(lines []string) int {
 
 func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
-// The report replaces what lies between these markers in the output file,
-// so the hand-written notes around it (tuning history, reading guide) stay.
+// A report section replaces what lies between its markers in the output
+// file, so the hand-written notes around it (tuning history, reading
+// guide) stay, and a run of one phase keeps the other's figures.
+type section struct{ begin, end, heading string }
+
 const (
 	beginMarker = "<!-- make bench: begin -->"
 	endMarker   = "<!-- make bench: end -->"
 )
 
-// spliceReport puts table between the markers of doc, or makes a new
-// document when doc has none.
-func spliceReport(doc, table string) string {
-	begin, end := strings.Index(doc, beginMarker), strings.Index(doc, endMarker)
+var (
+	mainSection = section{begin: beginMarker, end: endMarker, heading: "# Scale benchmark"}
+	liveSection = section{begin: "<!-- make bench live: begin -->", end: "<!-- make bench live: end -->", heading: "## Live health"}
+)
+
+// spliceReport puts table between the section's markers in doc; without
+// them, it starts the document, or appends the section to it.
+func spliceReport(doc string, s section, table string) string {
+	begin, end := strings.Index(doc, s.begin), strings.Index(doc, s.end)
 	if begin < 0 || end < begin {
-		return "# Scale benchmark\n\n" + beginMarker + "\n" + table + endMarker + "\n"
+		fresh := s.heading + "\n\n" + s.begin + "\n" + table + s.end + "\n"
+		if doc == "" {
+			return fresh
+		}
+		return strings.TrimRight(doc, "\n") + "\n\n" + fresh
 	}
-	return doc[:begin+len(beginMarker)] + "\n" + table + doc[end:]
+	return doc[:begin+len(s.begin)] + "\n" + table + doc[end:]
 }

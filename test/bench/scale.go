@@ -29,6 +29,7 @@ import (
 	"github.com/journeymap/journey-operator/internal/apply"
 	"github.com/journeymap/journey-operator/internal/controller"
 	"github.com/journeymap/journey-operator/internal/controlplane"
+	"github.com/journeymap/journey-operator/internal/health"
 	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
 	"github.com/journeymap/journey-operator/internal/scheme"
@@ -58,6 +59,8 @@ type result struct {
 	driftDeleted   int
 	driftRestore   time.Duration
 	driftWrites    []string
+	// live are the figures of the live-health phase; nil when it did not run.
+	live *liveResult
 }
 
 func measureScale(ctx context.Context, opts options, sc scale, steady time.Duration) (*result, error) {
@@ -100,8 +103,8 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	heapBefore := heapInUse()
 	mgrCtx, stopManager := context.WithCancel(ctx)
 	defer stopManager()
-	syncPeriod := max(steady/2, 30*time.Second)
-	if err := startManager(mgrCtx, env, opts, writes, syncPeriod); err != nil {
+	managerStopped, err := startManager(mgrCtx, env, opts, writes, managerOptions{syncPeriod: max(steady/2, 30*time.Second)})
+	if err != nil {
 		return nil, err
 	}
 	time.Sleep(2 * time.Second) // caches synced, nothing to do yet
@@ -127,6 +130,10 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 		}
 	}
 
+	if opts.onlyLive {
+		return res, measureLivePhase(ctx, opts, env, c, sc, journeys, res, stopManager, managerStopped)
+	}
+
 	step(sc, fmt.Sprintf("steady state for %s", steady))
 	writes.WaitQuiet(3 * time.Second)
 	before := writes.Snapshot()
@@ -148,7 +155,24 @@ func measureScale(ctx context.Context, opts options, sc scale, steady time.Durat
 	if res.driftDeleted, res.driftRestore, res.driftWrites, err = drift(ctx, c, writes); err != nil {
 		return nil, err
 	}
-	return res, nil
+	if !opts.live {
+		return res, nil
+	}
+	return res, measureLivePhase(ctx, opts, env, c, sc, journeys, res, stopManager, managerStopped)
+}
+
+// measureLivePhase stops the manager that ran without Prometheus, so that
+// the live phase's manager is the only one, and measures live health.
+func measureLivePhase(ctx context.Context, opts options, env *controlplane.Env, c client.WithWatch, sc scale, j journeys, res *result,
+	stopManager context.CancelFunc, managerStopped <-chan struct{}) error {
+	stopManager()
+	<-managerStopped
+	live, err := measureLive(ctx, opts, env, c, sc, j)
+	if err != nil {
+		return fmt.Errorf("live health: %w", err)
+	}
+	res.live = live
+	return nil
 }
 
 func step(sc scale, what string) {
@@ -167,12 +191,22 @@ func heapInUse() uint64 {
 	return m.HeapAlloc
 }
 
-func startManager(ctx context.Context, env *controlplane.Env, opts options, writes *testenv.WriteCounter, syncPeriod time.Duration) error {
+// managerOptions are what differs between the benchmark's managers.
+type managerOptions struct {
+	syncPeriod time.Duration
+	// prometheus and healthInterval turn live health on when the URL is set.
+	prometheus     health.ClientOptions
+	healthInterval time.Duration
+}
+
+// startManager starts a manager in this process; it runs until ctx ends,
+// and the channel returned closes when it stopped.
+func startManager(ctx context.Context, env *controlplane.Env, opts options, writes *testenv.WriteCounter, mo managerOptions) (<-chan struct{}, error) {
 	cfg := rest.CopyConfig(env.Config)
 	cfg.QPS, cfg.Burst = float32(opts.qps), opts.burst
 	cfg.WrapTransport = writes.Wrap
 	cacheOpts := controller.CacheOptions(nil)
-	cacheOpts.SyncPeriod = ptr.To(syncPeriod)
+	cacheOpts.SyncPeriod = ptr.To(mo.syncPeriod)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme.New(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
@@ -181,16 +215,21 @@ func startManager(ctx context.Context, env *controlplane.Env, opts options, writ
 		Controller:             config.Controller{MaxConcurrentReconciles: opts.concurrency, SkipNameValidation: ptr.To(true)},
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := controller.SetupWithManager(ctx, mgr, controller.Options{ProbeImage: "journey-probe:bench"}); err != nil {
-		return err
+	if err := controller.SetupWithManager(ctx, mgr, controller.Options{ProbeImage: "journey-probe:bench",
+		Prometheus: mo.prometheus, HealthInterval: mo.healthInterval}); err != nil {
+		return nil, err
 	}
-	go func() { _ = mgr.Start(ctx) }()
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		_ = mgr.Start(ctx)
+	}()
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		return fmt.Errorf("the manager's caches did not sync")
+		return nil, fmt.Errorf("the manager's caches did not sync")
 	}
-	return nil
+	return stopped, nil
 }
 
 // journeys are the objects of one scale.
