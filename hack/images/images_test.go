@@ -169,7 +169,7 @@ func checkConfig(t *testing.T, cfg *v1.ConfigFile, spec imageSpec) {
 	if c.Labels["org.opencontainers.image.version"] != testMeta.Version {
 		t.Errorf("labels %v lack the version", c.Labels)
 	}
-	if !cfg.Created.Time.Equal(testMeta.Created) || cfg.Architecture != host.arch || cfg.OS != host.os {
+	if !cfg.Created.Equal(testMeta.Created) || cfg.Architecture != host.arch || cfg.OS != host.os {
 		t.Errorf("created %s for %s/%s, want %s for %s", cfg.Created.Time, cfg.OS, cfg.Architecture, testMeta.Created, host)
 	}
 	if cfg.RootFS.Type != "layers" {
