@@ -48,7 +48,8 @@ const (
 )
 
 var (
-	env        *controlplane.Env
+	env *controlplane.Env
+	// kubeconfig is written by the test for helm and kubectl.
 	kubeconfig string
 )
 
@@ -58,7 +59,6 @@ func TestMain(m *testing.M) {
 
 func runSuite(m *testing.M) int {
 	ctrl.SetLogger(logr.Discard())
-	var err error
 	root, err := controlplane.RepoRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -76,16 +76,6 @@ func runSuite(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "stopping control plane:", err)
 		}
 	}()
-	dir, err := os.MkdirTemp("", "journey-upgrade-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = os.RemoveAll(dir) }()
-	if kubeconfig, err = env.Kubeconfig(dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
 	return m.Run()
 }
 
@@ -93,6 +83,11 @@ func runSuite(m *testing.M) int {
 // step.
 func TestUpgradeKeepsEveryJourney(t *testing.T) {
 	ctx := t.Context()
+	var err error
+	// helm and kubectl are administrators.
+	if kubeconfig, err = env.Kubeconfig(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
 	// The previous release, as a platform team installed it.
 	mustRun(t, "helm", "install", release, previousChart, "-n", releaseNS, "--create-namespace")
 	if hasDescriptions(t) {
