@@ -1,5 +1,6 @@
 // Command kubectl-journey is the kubectl plugin `kubectl journey`: offline
-// lint and render of journey-operator manifests. See internal/cli.
+// lint and render of journey-operator manifests, and status, a live view
+// of a journey read through the user's kubeconfig. See internal/cli.
 package main
 
 import (

@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/journeymap/journey-operator/internal/controlplane"
 	"github.com/journeymap/journey-operator/internal/test/manifests"
 )
 
@@ -25,15 +24,7 @@ import (
 // real kube-apiserver and lints it: both must give the same verdict and,
 // field by field, the same messages.
 func TestLintAgreesWithTheAPIServer(t *testing.T) {
-	env, err := controlplane.Start(controlplane.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Log(err)
-		}
-	})
+	env := startControlPlane(t)
 	validators, err := loadCRDValidators()
 	if err != nil {
 		t.Fatal(err)

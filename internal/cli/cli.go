@@ -4,10 +4,12 @@
 // embedded CRDs' schema and CEL rules) and the operator (its own checks,
 // the references between the objects) would, and `kubectl journey render`
 // prints the children the operator would create for them, built by the
-// operator's own builders.
+// operator's own builders. `kubectl journey status` is the one command
+// that reads a cluster: a journey, live, as a tree.
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -31,20 +33,26 @@ const (
 // defaultProbeImage is the operator's --probe-image default.
 const defaultProbeImage = "ghcr.io/journeymap/journey-probe:latest"
 
-const mainUsage = `kubectl journey: check and render journey-operator manifests offline.
+const mainUsage = `kubectl journey: check and render journey-operator manifests offline, and
+see journeys live.
 
 Usage:
   kubectl journey lint [flags] PATH...     check Personas, JourneyMaps and TouchpointMonitors
   kubectl journey render [flags] PATH...   print the objects the operator would create for them
+  kubectl journey status [NAME] [flags]    show a journey live as a tree; without NAME, list them
   kubectl journey help [COMMAND]
 
 PATH is a file, a directory (read recursively: *.yaml, *.yml) or - for
-standard input; files may hold several documents. No cluster is needed.
+standard input; files may hold several documents. lint and render need no
+cluster; status reads the one of your kubeconfig, with your permissions
+(--kubeconfig, --context, -n, -A as in kubectl).
 
 Examples:
   kubectl journey lint config/samples
   kustomize build overlays/prod | kubectl journey lint -
   kubectl journey render config/samples | kubectl apply --dry-run=server -f -
+  kubectl journey status -A
+  kubectl journey status marketing-automation-trial -n shop --watch
 `
 
 const lintUsage = `Usage: kubectl journey lint [flags] PATH...
@@ -107,6 +115,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runLint(args[1:], stdin, stdout, stderr)
 	case "render":
 		return runRender(args[1:], stdin, stdout, stderr)
+	case "status":
+		return runStatus(context.Background(), args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			return Main([]string{args[1], "--help"}, stdin, stdout, stderr)
@@ -135,6 +145,22 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseArgs parses a subcommand's flags and returns its positional
+// arguments; done is set with the exit status when help was asked (written
+// to stdout) or the flags are misused.
+func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) (positional []string, status int, done bool) {
+	positional, err := parseFlags(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return nil, exitOK, true
+	}
+	if err != nil {
+		return nil, exitUsage, true
+	}
+	return positional, exitOK, false
+}
+
 func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -146,17 +172,13 @@ func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseCommand parses a subcommand's flags; done is set with the exit
-// status when the command must stop (help asked, or misuse).
+// parseCommand parses a subcommand's flags and requires a PATH; done is
+// set with the exit status when the command must stop (help asked, or
+// misuse).
 func parseCommand(fs *flag.FlagSet, args []string, stdout io.Writer) (paths []string, status int, done bool) {
-	paths, err := parseFlags(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return nil, exitOK, true
-	}
-	if err != nil {
-		return nil, exitUsage, true
+	paths, status, done = parseArgs(fs, args, stdout)
+	if done {
+		return nil, status, true
 	}
 	if len(paths) == 0 {
 		_, _ = fmt.Fprintf(fs.Output(), "kubectl journey %s: no PATH given\n\n", fs.Name())

@@ -91,7 +91,14 @@ func (e *Env) Stop() error {
 // Kubeconfig writes a kubeconfig for an administrator of the control plane
 // into dir and returns its path, for kubectl and other processes.
 func (e *Env) Kubeconfig(dir string) (string, error) {
-	user, err := e.env.ControlPlane.AddUser(envtest.User{Name: "journey-admin", Groups: []string{"system:masters"}}, nil)
+	return e.UserKubeconfig(filepath.Join(dir, "kubeconfig"), "journey-admin", "system:masters")
+}
+
+// UserKubeconfig writes to path a kubeconfig for the user name in groups,
+// authenticated by a client certificate: RBAC judges what they may do, so
+// a user in no group may do next to nothing until a role is bound.
+func (e *Env) UserKubeconfig(path, name string, groups ...string) (string, error) {
+	user, err := e.env.ControlPlane.AddUser(envtest.User{Name: name, Groups: groups}, nil)
 	if err != nil {
 		return "", err
 	}
@@ -99,7 +106,6 @@ func (e *Env) Kubeconfig(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "kubeconfig")
 	return path, os.WriteFile(path, data, 0o600)
 }
 

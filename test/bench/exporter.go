@@ -96,7 +96,9 @@ func (e *exporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	out := bufio.NewWriterSize(w, 1<<16)
-	fmt.Fprintf(out, "# TYPE %s gauge\n# TYPE %s counter\n# TYPE %s histogram\n", series.ProbeSuccess, series.ProbeTotal, series.ProbeDuration)
+	// bufio keeps the first write error and Flush returns it.
+	printf := func(format string, args ...any) { _, _ = fmt.Fprintf(out, format, args...) }
+	printf("# TYPE %s gauge\n# TYPE %s counter\n# TYPE %s histogram\n", series.ProbeSuccess, series.ProbeTotal, series.ProbeDuration)
 	for i, t := range e.touchpoints {
 		labels := fmt.Sprintf(`namespace=%q,journey=%q,stage=%q,touchpoint=%q,persona=%q,probe="%s/%s"`,
 			namespace, t.journey, t.stage, t.touchpoint, t.persona, t.journey, t.touchpoint)
@@ -105,16 +107,16 @@ func (e *exporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 		if failing[i] {
 			success = 0
 		}
-		fmt.Fprintf(out, "%s{%s} %d\n", series.ProbeSuccess, labels, success)
-		fmt.Fprintf(out, "%s{%s,result=\"success\",reason=\"ok\"} %d\n", series.ProbeTotal, labels, c.succeeded)
+		printf("%s{%s} %d\n", series.ProbeSuccess, labels, success)
+		printf("%s{%s,result=\"success\",reason=\"ok\"} %d\n", series.ProbeTotal, labels, c.succeeded)
 		if c.failed > 0 {
-			fmt.Fprintf(out, "%s{%s,result=\"failure\",reason=\"status\"} %d\n", series.ProbeTotal, labels, c.failed)
+			printf("%s{%s,result=\"failure\",reason=\"status\"} %d\n", series.ProbeTotal, labels, c.failed)
 		}
 		runs := c.succeeded + c.failed
 		for _, le := range durationBuckets {
-			fmt.Fprintf(out, "%s_bucket{%s,le=%q} %d\n", series.ProbeDuration, labels, le, runs)
+			printf("%s_bucket{%s,le=%q} %d\n", series.ProbeDuration, labels, le, runs)
 		}
-		fmt.Fprintf(out, "%s_sum{%s} %g\n%s_count{%s} %d\n", series.ProbeDuration, labels, float64(runs)*runDuration, series.ProbeDuration, labels, runs)
+		printf("%s_sum{%s} %g\n%s_count{%s} %d\n", series.ProbeDuration, labels, float64(runs)*runDuration, series.ProbeDuration, labels, runs)
 	}
 	_ = out.Flush() // a scrape cut short is Prometheus' to report
 }
