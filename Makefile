@@ -158,11 +158,19 @@ bench: tools $(SLOTH) ## Measure converge rate, steady-state writes, churn laten
 
 ##@ Build and run
 
+# Every binary, image and package is stamped with the checkout's version
+# (internal/version), commit and commit time: rebuilding a commit gives the
+# same image digests.
+VERSION ?= $(shell git describe --tags --always --dirty)
+REVISION ?= $(shell git rev-parse HEAD)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct)
+VERSION_LDFLAGS := -X github.com/journeymap/journey-operator/internal/version.Version=$(VERSION)
+
 .PHONY: build
 build: ## Build the operator, the probe and the kubectl journey plugin into bin/.
-	go build -o $(BIN)/journey-operator ./cmd/journey-operator
-	go build -o $(BIN)/journey-probe ./cmd/journey-probe
-	go build -o $(BIN)/kubectl-journey ./cmd/kubectl-journey
+	go build -ldflags '$(VERSION_LDFLAGS)' -o $(BIN)/journey-operator ./cmd/journey-operator
+	go build -ldflags '$(VERSION_LDFLAGS)' -o $(BIN)/journey-probe ./cmd/journey-probe
+	go build -ldflags '$(VERSION_LDFLAGS)' -o $(BIN)/kubectl-journey ./cmd/kubectl-journey
 
 .PHONY: demo
 demo: tools ## Run the whole loop locally (control plane, operator, Prometheus, journey-probe, demo shop) with the sample journeys; Ctrl-C stops it.
@@ -180,3 +188,20 @@ break: ## Break a touchpoint of the running demo: make break TOUCHPOINT=pricing-
 .PHONY: heal
 heal: ## Heal a touchpoint of the running demo: make heal TOUCHPOINT=pricing-page
 	go run ./hack/demo heal $(TOUCHPOINT)
+
+##@ Release
+
+REGISTRY ?= ghcr.io/journeymap
+RELEASE_FLAGS = -version=$(VERSION) -revision=$(REVISION) -source-date-epoch=$(SOURCE_DATE_EPOCH)
+
+.PHONY: images
+images: ## Build the operator and probe images (linux/amd64, linux/arm64) as OCI layouts in bin/images/, without a container runtime; pin their digests in bin/images/values-digest.yaml and bin/images/kustomize/.
+	go run ./hack/images build $(RELEASE_FLAGS) -registry=$(REGISTRY)
+
+.PHONY: push
+push: images ## Push the images to a registry: make push REGISTRY=ghcr.io/you (credentials from ~/.docker/config.json).
+	go run ./hack/images push -registry=$(REGISTRY)
+
+.PHONY: release
+release: $(HELM) ## Package the chart, its repository index, the kubectl-journey archives, checksums and the krew manifest into bin/release/ (no network).
+	go run ./hack/images release $(RELEASE_FLAGS) -helm=$(HELM)

@@ -22,6 +22,7 @@ import (
 	"github.com/journeymap/journey-operator/internal/controller"
 	"github.com/journeymap/journey-operator/internal/health"
 	"github.com/journeymap/journey-operator/internal/scheme"
+	"github.com/journeymap/journey-operator/internal/version"
 )
 
 // config is the manager's command line.
@@ -38,6 +39,7 @@ type config struct {
 	concurrency      int
 	apiQPS           float64
 	apiBurst         int
+	showVersion      bool
 }
 
 func parseFlags(args []string) (config, zap.Options, error) {
@@ -58,6 +60,7 @@ func parseFlags(args []string) (config, zap.Options, error) {
 	fs.IntVar(&c.concurrency, "max-concurrent-reconciles", 4, "Objects of one kind reconciled at the same time.")
 	fs.Float64Var(&c.apiQPS, "kube-api-qps", 50, "Steady rate of requests to the apiserver.")
 	fs.IntVar(&c.apiBurst, "kube-api-burst", 100, "Burst of requests to the apiserver above --kube-api-qps.")
+	fs.BoolVar(&c.showVersion, "version", false, "Print the version and exit.")
 	opts := zap.Options{}
 	opts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -73,6 +76,10 @@ func main() {
 	}
 	if err != nil {
 		os.Exit(2)
+	}
+	if c.showVersion {
+		fmt.Println(version.String())
+		return
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	if err := run(ctrl.SetupSignalHandler(), c); err != nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/journeymap/journey-operator/internal/probe"
 	"github.com/journeymap/journey-operator/internal/probeconfig"
+	"github.com/journeymap/journey-operator/internal/version"
 )
 
 func main() {
@@ -47,7 +48,12 @@ func run(ctx context.Context, args []string, logOut io.Writer, onListen func(net
 	listen := fs.String("listen-address", ":9115", "address serving /metrics, /healthz and /readyz")
 	maxConcurrency := fs.Int("max-concurrency", 16, "maximum number of probe runs in flight")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *showVersion {
+		_, err := fmt.Println(version.String())
 		return err
 	}
 	if fs.NArg() > 0 {

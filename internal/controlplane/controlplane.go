@@ -38,6 +38,9 @@ type Env struct {
 type Options struct {
 	// ExtraCRDPaths are further directories or files of CRDs to install.
 	ExtraCRDPaths []string
+	// WithoutProjectCRDs leaves config/crd/bases out, for a test that
+	// installs an earlier release's CRDs itself.
+	WithoutProjectCRDs bool
 }
 
 // Start starts kube-apiserver and etcd from bin/ and installs the CRDs of
@@ -57,9 +60,13 @@ func Start(opts Options) (*Env, error) {
 
 	scheme := projectscheme.New()
 
+	crds := opts.ExtraCRDPaths
+	if !opts.WithoutProjectCRDs {
+		crds = append([]string{filepath.Join(root, "config", "crd", "bases")}, crds...)
+	}
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     append([]string{filepath.Join(root, "config", "crd", "bases")}, opts.ExtraCRDPaths...),
+		CRDDirectoryPaths:     crds,
 		ErrorIfCRDPathMissing: true,
 		Scheme:                scheme,
 	}

@@ -36,12 +36,21 @@ app.kubernetes.io/component: manager
 {{- end -}}
 {{- end -}}
 
+{{/*
+An image reference: repository:tag, and @digest when a digest is set (the
+tag then only tells people which version it is; the digest decides).
+*/}}
+{{- define "journey-operator.imageRef" -}}
+{{- printf "%s:%s" .image.repository (default .chart.AppVersion .image.tag) -}}
+{{- with .image.digest }}@{{ . }}{{ end -}}
+{{- end -}}
+
 {{- define "journey-operator.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- include "journey-operator.imageRef" (dict "image" .Values.image "chart" .Chart) -}}
 {{- end -}}
 
 {{- define "journey-operator.probeImage" -}}
-{{- printf "%s:%s" .Values.probeImage.repository (default .Chart.AppVersion .Values.probeImage.tag) -}}
+{{- include "journey-operator.imageRef" (dict "image" .Values.probeImage "chart" .Chart) -}}
 {{- end -}}
 
 {{/* Where the Prometheus credentials are mounted in the manager. */}}
