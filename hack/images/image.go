@@ -47,6 +47,13 @@ var imageSpecs = []imageSpec{
 		// --listen-address: /metrics, /healthz, /readyz.
 		ports: []string{"9115/tcp"},
 	},
+	{
+		name:        "kubectl-journey",
+		pkg:         "./cmd/kubectl-journey",
+		description: "kubectl-journey: the live journey maps served in the cluster (the chart's ui.enabled)",
+		// The chart runs `map --port=8080`.
+		ports: []string{"8080/tcp"},
+	},
 }
 
 // The user every image runs as, distroless' "nonroot", which the chart's

@@ -20,11 +20,12 @@ const (
 	kustomizeDir    = "kustomize"
 	operatorImage   = "journey-operator"
 	probeImage      = "journey-probe"
+	uiImage         = "kubectl-journey"
 	releasedRepoFmt = defaultRegistry + "/%s"
 )
 
-// writeDigestRefs writes out/values-digest.yaml, Helm values pinning both
-// images by digest, and out/kustomize/, an overlay of config/default that
+// writeDigestRefs writes out/values-digest.yaml, Helm values pinning every
+// image by digest, and out/kustomize/, an overlay of config/default that
 // does the same.
 func writeDigestRefs(out, registry string, built []builtImage) error {
 	byName := map[string]builtImage{}
@@ -35,7 +36,8 @@ func writeDigestRefs(out, registry string, built []builtImage) error {
 	ref := func(b builtImage) map[string]string {
 		return map[string]string{"repository": registry + "/" + b.name, "tag": b.tag, "digest": b.digest.String()}
 	}
-	values, err := yaml.Marshal(map[string]any{"image": ref(op), "probeImage": ref(probe)})
+	values, err := yaml.Marshal(map[string]any{"image": ref(op), "probeImage": ref(probe),
+		"ui": map[string]any{"image": ref(byName[uiImage])}})
 	if err != nil {
 		return err
 	}

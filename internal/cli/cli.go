@@ -42,6 +42,7 @@ Usage:
   kubectl journey status [NAME] [flags]    show a journey live as a tree; without NAME, list them
   kubectl journey map [flags] [NAME]       draw a JourneyMap live from the cluster, or export it (SVG, HTML)
   kubectl journey help [COMMAND]
+  kubectl journey --version
 
 PATH is a file, a directory (read recursively: *.yaml, *.yml) or - for
 standard input; files may hold several documents. lint and render need no

@@ -49,6 +49,10 @@ tag then only tells people which version it is; the digest decides).
 {{- include "journey-operator.imageRef" (dict "image" .Values.image "chart" .Chart) -}}
 {{- end -}}
 
+{{- define "journey-operator.uiImage" -}}
+{{- include "journey-operator.imageRef" (dict "image" .Values.ui.image "chart" .Chart) -}}
+{{- end -}}
+
 {{- define "journey-operator.probeImage" -}}
 {{- include "journey-operator.imageRef" (dict "image" .Values.probeImage "chart" .Chart) -}}
 {{- end -}}
