@@ -137,12 +137,16 @@ func measureLive(ctx context.Context, opts options, env *controlplane.Env, c cli
 		return nil, err
 	}
 
-	step(sc, "live: waiting for every touchpoint to be Healthy")
+	step(sc, "live: waiting for every touchpoint to be Healthy with its availability")
 	all := map[string]bool{}
 	for _, m := range j.monitors {
 		all[m.Name] = true
 	}
-	reached, err := watchMonitors(ctx, c, all, 10*time.Minute, func(m *cxv1alpha1.TouchpointMonitor) bool { return m.Status.Health == cxv1alpha1.HealthHealthy })
+	reached, err := watchMonitors(ctx, c, all, 10*time.Minute, func(m *cxv1alpha1.TouchpointMonitor) bool {
+		// The objective-window availability comes from the slower long-window
+		// group; its first value is a write of warm-up, not of steady state.
+		return m.Status.Health == cxv1alpha1.HealthHealthy && m.Status.SLI != nil && m.Status.SLI.Availability != ""
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func (r *report) liveMarkdown(opts options) string {
 		b.WriteString("\n")
 	}
 	row("touchpoints (monitors)", "", func(l *liveResult) string { return fmt.Sprint(l.monitors) })
-	row("manager start → every touchpoint Healthy", "", func(l *liveResult) string {
+	row("manager start → every touchpoint Healthy, availability shown", "", func(l *liveResult) string {
 		if l.notHealthy > 0 {
 			return fmt.Sprintf("not reached: %d not Healthy after 10m", l.notHealthy)
 		}
