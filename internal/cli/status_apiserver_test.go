@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -21,6 +23,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/controlplane"
@@ -311,6 +314,9 @@ func TestStatusAgainstTheAPIServer(t *testing.T) {
 // test and stops them after it.
 func startControlPlane(t *testing.T) *controlplane.Env {
 	t.Helper()
+	// envtest logs through controller-runtime's logger, which complains
+	// with a stack trace when nobody set it.
+	ctrllog.SetLogger(logr.Discard())
 	env, err := controlplane.Start(controlplane.Options{})
 	if err != nil {
 		t.Fatal(err)
