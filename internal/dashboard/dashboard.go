@@ -57,17 +57,16 @@ const (
 // its input: the UID comes from the map's namespace and name, panels follow
 // the spec's order, and JSON objects are written with sorted keys.
 func Build(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding) ([]byte, error) {
-	b := &builder{
-		dash: dashboard.NewDashboardBuilder(title(m)). //nolint:staticcheck // v1 on purpose, see classicModel
-								Uid(UID(m.Namespace, m.Name)).
-								Description(m.Spec.Goal).
-								Tags([]string{"journey-operator", "journey"}).
-								Editable().
-								Tooltip(dashboard.DashboardCursorSyncCrosshair).
-								Time("now-6h", "now").
-								Timezone(common.TimeZoneBrowser).
-								Refresh("1m"),
-	}
+	dash := dashboard.NewDashboardBuilder(title(m)) //nolint:staticcheck // v1 on purpose, see classicModel
+	dash.Uid(UID(m.Namespace, m.Name)).
+		Description(m.Spec.Goal).
+		Tags([]string{"journey-operator", "journey"}).
+		Editable().
+		Tooltip(dashboard.DashboardCursorSyncCrosshair).
+		Time("now-6h", "now").
+		Timezone(common.TimeZoneBrowser).
+		Refresh("1m")
+	b := &builder{dash: dash}
 	b.variables(m)
 	b.journeyRow()
 	monitored := map[string]journey.TouchpointBinding{}
