@@ -36,6 +36,8 @@ type config struct {
 	watchNamespaces  string
 	prometheus       health.ClientOptions
 	healthInterval   time.Duration
+	dashboards       bool
+	dashboardLabel   controller.DashboardOptions
 	concurrency      int
 	apiQPS           float64
 	apiBurst         int
@@ -57,6 +59,9 @@ func parseFlags(args []string) (config, zap.Options, error) {
 	fs.StringVar(&c.prometheus.CAFile, "prometheus-ca-file", "", "PEM file of CAs to trust for an https:// Prometheus URL.")
 	fs.DurationVar(&c.prometheus.Timeout, "prometheus-timeout", 5*time.Second, "Time allowed for one health cycle, all its queries together; a slower cycle counts as Prometheus failing.")
 	fs.DurationVar(&c.healthInterval, "health-interval", 30*time.Second, "How often the health of every touchpoint is read from Prometheus, with one fixed set of queries for all of them (with 10% jitter; backing off up to 5x while Prometheus fails).")
+	fs.BoolVar(&c.dashboards, "dashboards", true, "Write a Grafana dashboard per journey map, in a ConfigMap labelled for the Grafana sidecar; false deletes the ones written before.")
+	fs.StringVar(&c.dashboardLabel.Label, "dashboard-label", controller.DefaultDashboardLabel, "Label that makes the Grafana sidecar load a dashboard ConfigMap (its LABEL setting).")
+	fs.StringVar(&c.dashboardLabel.Value, "dashboard-label-value", controller.DefaultDashboardLabelValue, "Value of --dashboard-label (the sidecar's LABEL_VALUE).")
 	fs.IntVar(&c.concurrency, "max-concurrent-reconciles", 4, "Objects of one kind reconciled at the same time.")
 	fs.Float64Var(&c.apiQPS, "kube-api-qps", 50, "Steady rate of requests to the apiserver.")
 	fs.IntVar(&c.apiBurst, "kube-api-burst", 100, "Burst of requests to the apiserver above --kube-api-qps.")
@@ -114,8 +119,10 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
+	dashboards := c.dashboardLabel
+	dashboards.Disabled = !c.dashboards
 	opts := controller.Options{ProbeImage: c.probeImage, Prometheus: c.prometheus, HealthInterval: c.healthInterval,
-		WatchNamespaces: strings.Split(c.watchNamespaces, ",")}
+		WatchNamespaces: strings.Split(c.watchNamespaces, ","), Dashboards: dashboards}
 	if err := controller.SetupWithManager(ctx, mgr, opts); err != nil {
 		return err
 	}

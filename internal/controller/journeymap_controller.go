@@ -40,6 +40,8 @@ type JourneyMapReconciler struct {
 	Health *health.Poller
 	// Validity caches spec validation per monitor generation.
 	Validity *validity
+	// Dashboards say whether and how maps get a Grafana dashboard.
+	Dashboards DashboardOptions
 
 	requeueAll chan event.GenericEvent
 }
@@ -116,6 +118,7 @@ func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	for _, step := range []func(context.Context, *mapScope) error{
 		r.reconcileCollector,
 		r.reconcileRules,
+		r.reconcileDashboard,
 		r.rollUpHealth,
 	} {
 		errs = append(errs, step(ctx, scope))

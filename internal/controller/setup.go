@@ -30,11 +30,17 @@ type Options struct {
 	// WatchNamespaces scope the health queries as they scope the cache;
 	// all namespaces when empty.
 	WatchNamespaces []string
+	// Dashboards configure the maps' Grafana dashboards; on, with the
+	// sidecar's default label, when zero.
+	Dashboards DashboardOptions
 }
 
 // SetupWithManager registers the indexes and every reconciler with mgr. It
 // reads once whether the Prometheus Operator CRDs are installed.
 func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error {
+	if err := opts.Dashboards.Validate(); err != nil {
+		return err
+	}
 	if err := SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return fmt.Errorf("field indexes: %w", err)
 	}
@@ -56,7 +62,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 		return fmt.Errorf("setting up the TouchpointMonitor controller: %w", err)
 	}
 	maps := &JourneyMapReconciler{Client: mgr.GetClient(), Applier: applier, PrometheusOperator: prometheusOperator, Events: events, ProbeImage: opts.ProbeImage,
-		Health: poller, Validity: valid}
+		Health: poller, Validity: valid, Dashboards: opts.Dashboards}
 	if err := maps.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the JourneyMap controller: %w", err)
 	}

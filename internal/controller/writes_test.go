@@ -20,8 +20,9 @@ import (
 
 // TestEditWritesOnlyWhatChanged edits a converged monitor's objective a few
 // times. Each edit changes the monitor's rules, the map's roll-up rules
-// (which carry every touchpoint's budget) and the monitor's status, and
-// must cost exactly those three writes: no second status patch from a
+// (which carry every touchpoint's budget), the map's dashboard (which
+// shows it) and the monitor's status, and must cost exactly those four
+// writes: no second status patch from a
 // reconcile that read the cache from before the first, nothing for the
 // other monitors of the map.
 func TestEditWritesOnlyWhatChanged(t *testing.T) {
@@ -35,6 +36,7 @@ func TestEditWritesOnlyWhatChanged(t *testing.T) {
 		"1× PATCH /apis/cx.journeymap.dev/v1alpha1/namespaces/" + ns + "/touchpointmonitors/pricing-page/status",
 		"1× PATCH /apis/monitoring.coreos.com/v1/namespaces/" + ns + "/prometheusrules/" + render.JourneyRulesName("marketing-automation-trial"),
 		"1× PATCH /apis/monitoring.coreos.com/v1/namespaces/" + ns + "/prometheusrules/" + render.MonitorRulesName("pricing-page"),
+		"1× PATCH /api/v1/namespaces/" + ns + "/configmaps/" + render.DashboardName("marketing-automation-trial"),
 	}
 	slices.Sort(want)
 
@@ -91,8 +93,8 @@ func TestDeletedChildrenCostOneWriteEach(t *testing.T) {
 			children = append(children, item.(client.Object))
 		}
 	}
-	if len(children) != 6 {
-		t.Fatalf("%d children before deleting, want 6: collector ConfigMap, Deployment, Service, ServiceMonitor, two PrometheusRules", len(children))
+	if len(children) != 7 {
+		t.Fatalf("%d children before deleting, want 7: collector ConfigMap, Deployment, Service, ServiceMonitor, two PrometheusRules, dashboard ConfigMap", len(children))
 	}
 
 	before := writes.Snapshot()
