@@ -62,9 +62,10 @@ func (o DashboardOptions) Validate() error {
 
 // reconcileDashboard applies the map's Grafana dashboard, or deletes it
 // when dashboards are off. It sets no condition of its own: the dashboard
-// shows what the rules record and adds nothing the map's health depends
-// on, so a failure is returned, retried with backoff and shown in the
-// Ready condition through the reconcile's error.
+// only shows what the rules record, and nothing the map's health depends
+// on waits for it. A failure is returned, logged and retried with backoff,
+// and holds observedGeneration back, so kstatus readers see the map still
+// in progress.
 func (r *JourneyMapReconciler) reconcileDashboard(ctx context.Context, s *mapScope) error {
 	if r.Dashboards.Disabled {
 		return r.deleteDashboard(ctx, s)
