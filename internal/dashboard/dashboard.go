@@ -55,7 +55,10 @@ const (
 // map's bound monitors (journey.TouchpointBinding); touchpoints without one
 // get a panel that says so and runs no query. The output depends only on
 // its input: the UID comes from the map's namespace and name, panels follow
-// the spec's order, and JSON objects are written with sorted keys.
+// the spec's order, and JSON objects are written with sorted keys. It is
+// compact: the largest map the API admits (192 touchpoints) takes 471 KiB
+// of the 1 MiB a ConfigMap holds (TestLargestMapFitsAConfigMap), half as
+// much again indented.
 func Build(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding) ([]byte, error) {
 	dash := dashboard.NewDashboardBuilder(title(m)) //nolint:staticcheck // v1 on purpose, see classicModel
 	dash.Uid(UID(m.Namespace, m.Name)).
@@ -82,7 +85,7 @@ func Build(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding) ([]by
 	if err != nil {
 		return nil, fmt.Errorf("building the dashboard of journey %s/%s: %w", m.Namespace, m.Name, err)
 	}
-	return json.MarshalIndent(built, "", " ")
+	return json.Marshal(built)
 }
 
 // UID is the dashboard's Grafana UID: stable for a map, unique across
@@ -184,9 +187,24 @@ func (b *builder) journeyRow() {
 }
 
 // stageRow is a row per stage with a panel per touchpoint, in the map's
-// order.
+// order, led by the stage's success ratio where a monitor observes the
+// stage (an unobserved stage has none).
 func (b *builder) stageRow(index int, stage *cxv1alpha1.Stage, monitored map[string]journey.TouchpointBinding) error {
 	b.dash.WithRow(dashboard.NewRowBuilder(fmt.Sprintf("Stage %d: %s", index+1, displayOr(stage.DisplayName, stage.Name))).Id(b.nextID()))
+	if observed(stage, monitored) {
+		b.dash.WithPanel(stat.NewPanelBuilder().
+			Id(b.nextID()).
+			Title("Customers who get through the stage").
+			Description("Product of the success ratios of the stage's monitored touchpoints over 5 minutes.").
+			Datasource(datasourceRef()).
+			Unit("percentunit").Decimals(2).Min(0).Max(1).
+			GraphMode(common.BigValueGraphModeArea).
+			ColorMode(common.BigValueColorModeNone).
+			ReduceOptions(lastValue()).
+			Orientation(common.VizOrientationAuto).
+			Height(panelHeight).Span(touchpointWidth).
+			WithTarget(query("A", fmt.Sprintf("%s{%s, stage=%q}", series.StageSuccess, selector, stage.Name), "stage")))
+	}
 	for i := range stage.Touchpoints {
 		tp := &stage.Touchpoints[i]
 		binding, ok := monitored[tp.Name]
@@ -207,6 +225,15 @@ func (b *builder) stageRow(index int, stage *cxv1alpha1.Stage, monitored map[str
 		b.dash.WithPanel(panel)
 	}
 	return nil
+}
+
+func observed(stage *cxv1alpha1.Stage, monitored map[string]journey.TouchpointBinding) bool {
+	for _, tp := range stage.Touchpoints {
+		if _, ok := monitored[tp.Name]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // touchpointPanel shows one monitored touchpoint: availability over its

@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
 	grafana "github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/prometheus/prometheus/promql/parser"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 
@@ -97,10 +98,17 @@ func name(t *testing.T, data []byte) string {
 
 func TestDashboardGolden(t *testing.T) {
 	for n, s := range samples(t) {
-		got, err := dashboard.Build(s.journeyMap, s.bindings)
+		compact, err := dashboard.Build(s.journeyMap, s.bindings)
 		if err != nil {
 			t.Fatalf("%s: %v", n, err)
 		}
+		// The ConfigMap holds compact JSON; the golden file the same,
+		// indented to be read.
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, compact, "", " "); err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		got := append(indented.Bytes(), '\n')
 		path := filepath.Join("testdata", n+".golden.json")
 		if *update {
 			if err := os.MkdirAll("testdata", 0o755); err != nil {
@@ -121,9 +129,10 @@ func TestDashboardGolden(t *testing.T) {
 }
 
 // TestDashboardLayout checks what the golden files are meant to show: a
-// row per stage in the spec's order, a panel per touchpoint in it, the
-// monitored ones with four values (three without a latency objective) and
-// the others with none, the journey row first.
+// row per stage in the spec's order, led by the stage's success where a
+// monitor observes it, a panel per touchpoint in it, the monitored ones
+// with four values (three without a latency objective) and the others with
+// none, the journey row first.
 func TestDashboardLayout(t *testing.T) {
 	for n, s := range samples(t) {
 		d := build(t, s)
@@ -152,6 +161,11 @@ func TestDashboardLayout(t *testing.T) {
 		}
 		for i, stage := range s.journeyMap.Spec.Stages {
 			var wantTitles []string
+			for _, tp := range stage.Touchpoints {
+				if _, ok := monitored[tp.Name]; ok && len(wantTitles) == 0 {
+					wantTitles = append(wantTitles, "Customers who get through the stage")
+				}
+			}
 			for _, tp := range stage.Touchpoints {
 				title := displayOr(tp.DisplayName, tp.Name)
 				wantTitles = append(wantTitles, title)
@@ -303,6 +317,51 @@ func TestUnusualMaps(t *testing.T) {
 				t.Error("markup in display names is not escaped in the JSON")
 			}
 		})
+	}
+}
+
+// maxConfigMapData is what the apiserver admits in one ConfigMap.
+const maxConfigMapData = 1 << 20
+
+// TestLargestMapFitsAConfigMap builds the dashboard of the largest map the
+// API admits, 12 stages of 16 monitored touchpoints with latency
+// objectives and names and display names at their limits: it must fit the
+// one ConfigMap the sidecar reads, with room to spare.
+func TestLargestMapFitsAConfigMap(t *testing.T) {
+	s := samples(t)["marketing-automation-trial"]
+	template := s.bindings[0].Monitor
+	m := s.journeyMap.DeepCopy()
+	m.Name = strings.Repeat("m", validation.DNS1123SubdomainMaxLength)
+	m.Spec.Stages = nil
+	var bindings []journey.TouchpointBinding
+	for i := range 12 {
+		stage := cxv1alpha1.Stage{Name: fmt.Sprintf("%s%02d", strings.Repeat("s", 61), i), DisplayName: strings.Repeat("S", 128)}
+		for j := range 16 {
+			stage.Touchpoints = append(stage.Touchpoints, cxv1alpha1.Touchpoint{
+				Name: fmt.Sprintf("%s%02d%02d", strings.Repeat("t", 59), i, j), DisplayName: strings.Repeat("T", 128), Channel: "web",
+			})
+		}
+		m.Spec.Stages = append(m.Spec.Stages, stage)
+	}
+	for i := range m.Spec.Stages {
+		for j := range m.Spec.Stages[i].Touchpoints {
+			mon := template.DeepCopy()
+			mon.Name, mon.Spec.Touchpoint = m.Spec.Stages[i].Touchpoints[j].Name, m.Spec.Stages[i].Touchpoints[j].Name
+			mon.Spec.Objectives.Latency = &cxv1alpha1.LatencyObjective{Threshold: metav1.Duration{Duration: 800 * time.Millisecond}}
+			b, ok := journey.Resolve(mon, m)
+			if !ok {
+				t.Fatal("touchpoint not in the map")
+			}
+			bindings = append(bindings, b)
+		}
+	}
+	data, err := dashboard.Build(m, bindings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the largest map's dashboard: %d KiB for %d touchpoints", len(data)>>10, len(bindings))
+	if len(data) > maxConfigMapData/2 {
+		t.Errorf("the largest map's dashboard is %d KiB, more than half of the %d KiB a ConfigMap holds", len(data)>>10, maxConfigMapData>>10)
 	}
 }
 
