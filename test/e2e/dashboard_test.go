@@ -24,6 +24,7 @@ import (
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/controlplane"
 	"github.com/journeymap/journey-operator/internal/dashboard/dashboardtest"
+	"github.com/journeymap/journey-operator/internal/demoshop"
 	"github.com/journeymap/journey-operator/internal/localstack"
 	"github.com/journeymap/journey-operator/internal/render"
 )
@@ -37,7 +38,11 @@ const sampleNamespace = "demo"
 // and runs every query of every panel against the stack's Prometheus, as
 // an instant query and as a range query over the last minutes, with the
 // dashboard's variables expanded the way Grafana expands them. Each must
-// return data; a failure names the dashboard, the panel and the query.
+// return data; a failure names the dashboard, the panel and the query. The
+// firing alerts of healthy journeys are none, so that panel's query must
+// first only run; then the pricing page breaks, and it must show the
+// alert that fires (the business-phone journey's touchpoint, a TCP port of
+// the shop, cannot break: its alerts query stays checked by running only).
 func TestDashboardQueriesReturnData(t *testing.T) {
 	ctrl.SetLogger(logr.Discard())
 	ctx := context.Background()
@@ -71,6 +76,8 @@ func TestDashboardQueriesReturnData(t *testing.T) {
 	}
 
 	prom := promClient{base: stack.PrometheusURL}
+	var alertQueries []dashboardtest.Target
+	var trialVars map[string]string
 	for _, name := range maps {
 		cm := &corev1.ConfigMap{}
 		if err := c.Get(ctx, client.ObjectKey{Namespace: sampleNamespace, Name: render.DashboardName(name)}, cm); err != nil {
@@ -89,10 +96,11 @@ func TestDashboardQueriesReturnData(t *testing.T) {
 		// The long objective windows are recorded every 2 minutes, and a
 		// fresh Prometheus has few samples: give every query time to find
 		// data, then report each that still has none.
+		asked := time.Now()
 		waitFor(t, c, 4*time.Minute, "every query of "+d.Title+" returns data", func() error {
 			var failed []string
 			for _, target := range targets {
-				if err := runTarget(ctx, prom, target, vars); err != nil {
+				if err := runTarget(ctx, prom, target, vars, !isAlerts(target)); err != nil {
 					failed = append(failed, fmt.Sprintf("panel %q query %s: %v", target.Panel, target.RefID, err))
 				}
 			}
@@ -101,7 +109,38 @@ func TestDashboardQueriesReturnData(t *testing.T) {
 			}
 			return nil
 		})
+		t.Logf("dashboard %q: every query answered with data %s after the map was Healthy", d.Title, time.Since(asked).Round(time.Second))
+		if name == "marketing-automation-trial" {
+			trialVars = vars
+			for _, target := range targets {
+				if isAlerts(target) {
+					alertQueries = append(alertQueries, target)
+				}
+			}
+		}
 	}
+
+	if len(alertQueries) == 0 {
+		t.Fatal("the marketing-automation-trial dashboard has no firing alerts query")
+	}
+	if err := stack.Shop.Break(demoshop.PricingPage, demoshop.FaultDown); err != nil {
+		t.Fatal(err)
+	}
+	broken := time.Now()
+	waitFor(t, c, 6*time.Minute, "the firing alerts panel shows the broken pricing page's alert", func() error {
+		for _, target := range alertQueries {
+			if err := runTarget(ctx, prom, target, trialVars, true); err != nil {
+				return fmt.Errorf("panel %q query %s: %w", target.Panel, target.RefID, err)
+			}
+		}
+		return nil
+	})
+	t.Logf("the firing alerts panel showed the pricing page's alert %s after the break", time.Since(broken).Round(time.Second))
+}
+
+// isAlerts tells the firing alerts panel's query.
+func isAlerts(target dashboardtest.Target) bool {
+	return strings.HasPrefix(target.Expr, "ALERTS{")
 }
 
 // rangeLength and step are the range queries' window, as a dashboard of
@@ -112,21 +151,19 @@ const (
 )
 
 // runTarget runs one panel query as Grafana would: instant, and over a
-// range unless the target is instant only.
-func runTarget(ctx context.Context, prom promClient, target dashboardtest.Target, vars map[string]string) error {
+// range unless the target is instant only. Each must succeed and, with
+// wantData, return a series.
+func runTarget(ctx context.Context, prom promClient, target dashboardtest.Target, vars map[string]string, wantData bool) error {
 	expr, err := dashboardtest.Expand(target.Expr, vars, rangeLength, step, scrapeInterval)
 	if err != nil {
 		return err
 	}
-	// The firing alerts of healthy journeys are none: that query must run,
-	// but may answer nothing. Every other query must show data.
-	mayBeEmpty := strings.HasPrefix(expr, "ALERTS{")
 	now := time.Now()
 	n, err := prom.query(ctx, "/api/v1/query", url.Values{"query": {expr}, "time": {unix(now)}})
 	if err != nil {
 		return fmt.Errorf("%s: %w", expr, err)
 	}
-	if n == 0 && !mayBeEmpty {
+	if n == 0 && wantData {
 		return fmt.Errorf("%s: instant query returned no series", expr)
 	}
 	if target.Instant {
@@ -138,7 +175,7 @@ func runTarget(ctx context.Context, prom promClient, target dashboardtest.Target
 	if err != nil {
 		return fmt.Errorf("%s: %w", expr, err)
 	}
-	if n == 0 && !mayBeEmpty {
+	if n == 0 && wantData {
 		return fmt.Errorf("%s: range query returned no series", expr)
 	}
 	return nil
