@@ -46,7 +46,6 @@ const burnRateWindow = "1h"
 
 // Grafana's grid is 24 units wide; a touchpoint panel takes a third of it.
 const (
-	gridWidth       = 24
 	touchpointWidth = 8
 	panelHeight     = 6
 )

@@ -237,10 +237,10 @@ func TestQueriesReadRecordedSeries(t *testing.T) {
 			t.Fatal(err)
 		}
 		vars := d.Variables()
-		if vars["journey"] != n || vars["persona"] != s.journeyMap.Spec.PersonaRef.Name || vars["namespace"] != "shop" {
+		if vars[dashboard.JourneyVariable] != n || vars[dashboard.PersonaVariable] != s.journeyMap.Spec.PersonaRef.Name || vars[dashboard.NamespaceVariable] != "shop" {
 			t.Errorf("%s: variables %v", n, vars)
 		}
-		vars["datasource"] = "prometheus"
+		vars[dashboard.DatasourceVariable] = "prometheus"
 		targets := d.Targets()
 		if len(targets) == 0 {
 			t.Fatalf("%s: no queries", n)

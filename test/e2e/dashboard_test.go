@@ -23,6 +23,7 @@ import (
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/controlplane"
+	"github.com/journeymap/journey-operator/internal/dashboard"
 	"github.com/journeymap/journey-operator/internal/dashboard/dashboardtest"
 	"github.com/journeymap/journey-operator/internal/demoshop"
 	"github.com/journeymap/journey-operator/internal/localstack"
@@ -88,7 +89,7 @@ func TestDashboardQueriesReturnData(t *testing.T) {
 			t.Fatalf("dashboard of %s: %v", name, err)
 		}
 		vars := d.Variables()
-		if vars["namespace"] != sampleNamespace || vars["journey"] != name || vars["persona"] == "" {
+		if vars[dashboard.NamespaceVariable] != sampleNamespace || vars[dashboard.JourneyVariable] != name || vars[dashboard.PersonaVariable] == "" {
 			t.Fatalf("dashboard of %s: variables %v, want the map's namespace, name and persona", name, vars)
 		}
 		targets := d.Targets()
