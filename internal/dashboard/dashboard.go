@@ -151,17 +151,9 @@ var selector = fmt.Sprintf(`namespace="$%s", journey="$%s", persona="$%s"`, Name
 // it now and over time, stage by stage, and what alerts fire.
 func (b *builder) journeyRow() {
 	b.dash.WithRow(dashboard.NewRowBuilder("Journey").Id(b.nextID()))
-	b.dash.WithPanel(stat.NewPanelBuilder().
-		Id(b.nextID()).
-		Title("Customers who get through the journey").
-		Description("Product of the success ratios of the journey's critical touchpoints (all monitored touchpoints when none is critical) over 5 minutes: the chance a customer gets through.").
-		Datasource(datasourceRef()).
-		Unit("percentunit").Decimals(2).Min(0).Max(1).
-		GraphMode(common.BigValueGraphModeArea).
-		ReduceOptions(lastValue()).
-		Orientation(common.VizOrientationAuto).
-		Height(panelHeight).Span(6).
-		WithTarget(query("A", fmt.Sprintf("%s{%s}", series.JourneySuccess, selector), "journey")))
+	b.dash.WithPanel(b.successPanel("journey",
+		"Product of the success ratios of the journey's critical touchpoints (all monitored touchpoints when none is critical) over 5 minutes: the chance a customer gets through.",
+		fmt.Sprintf("%s{%s}", series.JourneySuccess, selector)).Span(6))
 	b.dash.WithPanel(timeseries.NewPanelBuilder().
 		Id(b.nextID()).
 		Title("Journey and stage success over time").
@@ -191,18 +183,9 @@ func (b *builder) journeyRow() {
 func (b *builder) stageRow(index int, stage *cxv1alpha1.Stage, monitored map[string]journey.TouchpointBinding) error {
 	b.dash.WithRow(dashboard.NewRowBuilder(fmt.Sprintf("Stage %d: %s", index+1, displayOr(stage.DisplayName, stage.Name))).Id(b.nextID()))
 	if observed(stage, monitored) {
-		b.dash.WithPanel(stat.NewPanelBuilder().
-			Id(b.nextID()).
-			Title("Customers who get through the stage").
-			Description("Product of the success ratios of the stage's monitored touchpoints over 5 minutes.").
-			Datasource(datasourceRef()).
-			Unit("percentunit").Decimals(2).Min(0).Max(1).
-			GraphMode(common.BigValueGraphModeArea).
-			ColorMode(common.BigValueColorModeNone).
-			ReduceOptions(lastValue()).
-			Orientation(common.VizOrientationAuto).
-			Height(panelHeight).Span(touchpointWidth).
-			WithTarget(query("A", fmt.Sprintf("%s{%s, stage=%q}", series.StageSuccess, selector, stage.Name), "stage")))
+		b.dash.WithPanel(b.successPanel("stage",
+			"Product of the success ratios of the stage's monitored touchpoints over 5 minutes.",
+			fmt.Sprintf("%s{%s, stage=%q}", series.StageSuccess, selector, stage.Name)))
 	}
 	for i := range stage.Touchpoints {
 		tp := &stage.Touchpoints[i]
@@ -226,6 +209,25 @@ func (b *builder) stageRow(index int, stage *cxv1alpha1.Stage, monitored map[str
 	return nil
 }
 
+// successPanel shows a success ratio, of the journey or of a stage, now
+// and as a sparkline. It is not coloured: the ratio has no objective of its
+// own to judge it by.
+func (b *builder) successPanel(of, description, expr string) *stat.PanelBuilder {
+	return stat.NewPanelBuilder().
+		Id(b.nextID()).
+		Title("Customers who get through the "+of).
+		Description(description).
+		Datasource(datasourceRef()).
+		Unit("percentunit").Decimals(2).Min(0).Max(1).
+		GraphMode(common.BigValueGraphModeArea).
+		ColorMode(common.BigValueColorModeNone).
+		ReduceOptions(lastValue()).
+		Orientation(common.VizOrientationAuto).
+		Height(panelHeight).Span(touchpointWidth).
+		WithTarget(query("A", expr, of))
+}
+
+// observed says whether a monitor observes one of the stage's touchpoints.
 func observed(stage *cxv1alpha1.Stage, monitored map[string]journey.TouchpointBinding) bool {
 	for _, tp := range stage.Touchpoints {
 		if _, ok := monitored[tp.Name]; ok {
