@@ -192,6 +192,36 @@ type StageKPI struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
 	Metric string `json:"metric,omitempty"`
+
+	// query is PromQL for the rate at which customers reach this stage,
+	// with the {{.window}} placeholder for its range, e.g.
+	// sum(rate(shop_signups_total[{{.window}}])). When this stage and the
+	// one before it both have a query, the roll-up rules record the share
+	// of the earlier stage's entrants that reach this one (the conversion)
+	// and alert (JourneyConversionDrop) when it drops. The persona's
+	// segment narrows it like a metric SLI.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.contains('{{.window}}')",message="kpi.query must use the {{.window}} placeholder for its range"
+	Query string `json:"query,omitempty"`
+
+	// floor is the least conversion from the previous stage into this one
+	// that is acceptable, as a fraction, e.g. "0.2". Below it
+	// JourneyConversionDrop fires even without a week-old baseline to
+	// compare with. Unset: only the drop against the baseline counts.
+	// +optional
+	// +kubebuilder:validation:MaxLength=10
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(0(\\\\.[0-9]{1,6})?|1(\\\\.0+)?)$') && double(self) > 0.0",message="floor must be a fraction between 0 and 1, e.g. \"0.2\""
+	Floor string `json:"floor,omitempty"`
+
+	// minRate is the entrant rate of the previous stage, per second, below
+	// which the conversion into this stage is not judged: too few
+	// customers to tell a drop from chance, e.g. at night. Default "0.1"
+	// (six a minute).
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{1,6}(\\\\.[0-9]{1,6})?$')",message="minRate must be a non-negative decimal number of entrants per second, e.g. \"0.1\""
+	MinRate string `json:"minRate,omitempty"`
 }
 
 // Touchpoint is one place where the customer meets the company.

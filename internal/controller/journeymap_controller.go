@@ -199,7 +199,7 @@ func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapSco
 }
 
 func (r *JourneyMapReconciler) reconcileRules(ctx context.Context, s *mapScope) error {
-	rules, err := render.JourneyRules(s.journey, s.bindings)
+	rules, err := render.JourneyRules(s.journey, s.persona, s.bindings)
 	if err != nil {
 		err = fmt.Errorf("building the roll-up rules: %w", err)
 		setMapRulesFailed(s.journey, err)

@@ -52,6 +52,7 @@ func (r *PersonaReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	if !obj.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
+	setSegment(obj)
 
 	var maps cxv1alpha1.JourneyMapList
 	if err := r.List(ctx, &maps, client.InNamespace(obj.Namespace), client.MatchingFields{mapPersonaIndex: obj.Name}); err != nil {

@@ -42,7 +42,7 @@ func TestPollerReadsOnlyProducedSeries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rollup, err := render.JourneyRules(journeyMap, []journey.TouchpointBinding{b})
+		rollup, err := render.JourneyRules(journeyMap, nil, []journey.TouchpointBinding{b})
 		if err != nil {
 			t.Fatal(err)
 		}

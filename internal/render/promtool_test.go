@@ -129,7 +129,7 @@ func promtoolRuleFiles(t *testing.T) map[string][]monitoringv1.RuleGroup {
 	if len(files) != 4 {
 		t.Fatalf("the samples lack a monitor the promtool tests need; rendered %d rule files", len(files))
 	}
-	rollup, err := render.JourneyRules(maps[journeyName], journeyBindings)
+	rollup, err := render.JourneyRules(maps[journeyName], nil, journeyBindings)
 	if err != nil {
 		t.Fatal(err)
 	}

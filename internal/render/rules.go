@@ -39,7 +39,11 @@ const (
 // the window's last 5 minutes, and any increase across a scrape gap
 // (testdata/promtool/long-windows.yaml: 0.6% of the value over a day).
 func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGroup, error) {
-	metric, err := parseMetricQueries(binding.Monitor.Spec.Metric)
+	matchers, err := personaSegment(binding.Persona)
+	if err != nil {
+		return nil, err
+	}
+	metric, err := parseMetricQueries(binding.Monitor.Spec.Metric, matchers)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
@@ -131,9 +132,10 @@ type metricQueries struct {
 	additive bool
 }
 
-// parseMetricQueries parses the queries of a metric SLI; nil for a
-// monitor without one. The error names every spec field at fault.
-func parseMetricQueries(metric *cxv1alpha1.MetricSLI) (*metricQueries, error) {
+// parseMetricQueries parses the queries of a metric SLI, narrowed to the
+// persona's segment; nil for a monitor without one. The error names every
+// spec field at fault.
+func parseMetricQueries(metric *cxv1alpha1.MetricSLI, segment []*labels.Matcher) (*metricQueries, error) {
 	if metric == nil {
 		return nil, nil
 	}
@@ -143,8 +145,8 @@ func parseMetricQueries(metric *cxv1alpha1.MetricSLI) (*metricQueries, error) {
 		field, query = "spec.metric.errorsQuery", metric.ErrorsQuery
 	}
 	var badErr, totalErr error
-	q.bad, badErr = parseWindowQuery(field, query)
-	q.total, totalErr = parseWindowQuery("spec.metric.totalQuery", metric.TotalQuery)
+	q.bad, badErr = parseSegmentedQuery(field, query, segment)
+	q.total, totalErr = parseSegmentedQuery("spec.metric.totalQuery", metric.TotalQuery, segment)
 	if err := errors.Join(badErr, totalErr); err != nil {
 		return nil, err
 	}
