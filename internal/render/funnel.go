@@ -102,11 +102,11 @@ func funnelRules(journeyMap *cxv1alpha1.JourneyMap, persona *cxv1alpha1.Persona,
 				Labels: funnelLabels(journeyMap, map[string]string{"stage": s.stage.Name, "from_stage": from.stage.Name}),
 			})
 		}
-		drop, err := conversionDropRule(journeyMap, from.stage, s.stage, sel)
+		drop, err := conversionDropRules(journeyMap, from.stage, s.stage, sel)
 		if err != nil {
 			return nil, err
 		}
-		conversions = append(conversions, drop)
+		conversions = append(conversions, drop...)
 	}
 	if first != last {
 		for _, w := range windows {
@@ -133,35 +133,38 @@ func conversionExpr(sel, from, to, window string) string {
 		entrants(to), entrants(from), entrants(from))
 }
 
-// conversionDropRule alerts when the conversion from one stage into the
-// next over the short window falls below conversionDropFraction of the
-// long-window conversion a week earlier, or below the KPI's floor, for
-// conversionDropFor, while the earlier stage's entrant rate is at least
-// the KPI's minRate. In the first week there is no baseline: only the
-// floor can fire. The short window makes the alert resolve within minutes
-// of recovery; the long one keeps last week's quirks out of the baseline.
-func conversionDropRule(journeyMap *cxv1alpha1.JourneyMap, from, to *cxv1alpha1.Stage, sel string) (monitoringv1.Rule, error) {
+// conversionDropRules record the baseline of the conversion into a stage
+// (the long-window conversion a week earlier) and, while the conversion
+// has dropped, the short-window conversion: below conversionDropFraction
+// of the baseline or below the KPI's floor, while the earlier stage's
+// entrant rate is at least the KPI's minRate. JourneyConversionDrop fires
+// when the drop lasts conversionDropFor. In the first week there is no
+// baseline: only the floor can fire. The short window lets the alert
+// resolve within minutes of recovery; the long one keeps last week's
+// quirks out of the baseline.
+func conversionDropRules(journeyMap *cxv1alpha1.JourneyMap, from, to *cxv1alpha1.Stage, sel string) ([]monitoringv1.Rule, error) {
 	minRate := DefaultMinRate
 	if to.KPI.MinRate != "" {
 		minRate = to.KPI.MinRate
 	}
 	if _, err := strconv.ParseFloat(minRate, 64); err != nil {
-		return monitoringv1.Rule{}, fmt.Errorf("stage %s: kpi.minRate %q is not a number", to.Name, minRate)
+		return nil, fmt.Errorf("stage %s: kpi.minRate %q is not a number", to.Name, minRate)
 	}
-	conversion := fmt.Sprintf("%s%s{%s, stage=%q}", series.StageConversion, series.FunnelShortWindow, sel, to.Name)
-	below := fmt.Sprintf("%s < %s * (%s%s{%s, stage=%q} offset %s)", conversion, formatFloat(conversionDropFraction),
-		series.StageConversion, series.FunnelLongWindow, sel, to.Name, conversionBaselineOffset)
+	stageSel := fmt.Sprintf("{%s, stage=%q}", sel, to.Name)
+	conversion := series.StageConversion + series.FunnelShortWindow + stageSel
+	below := fmt.Sprintf("%s < %s * %s%s", conversion, formatFloat(conversionDropFraction), series.StageConversionBaseline, stageSel)
 	floorText := ""
 	if to.KPI.Floor != "" {
 		floor, err := strconv.ParseFloat(to.KPI.Floor, 64)
 		if err != nil || floor <= 0 || floor > 1 {
-			return monitoringv1.Rule{}, fmt.Errorf("stage %s: kpi.floor %q is not a fraction between 0 and 1", to.Name, to.KPI.Floor)
+			return nil, fmt.Errorf("stage %s: kpi.floor %q is not a fraction between 0 and 1", to.Name, to.KPI.Floor)
 		}
 		below = fmt.Sprintf("%s or %s < %s", below, conversion, to.KPI.Floor)
 		floorText = fmt.Sprintf(", or below the floor of %s%%", formatFloat(floor*100))
 	}
-	expr := fmt.Sprintf("(%s) and on (namespace, journey) %s%s{%s, stage=%q} >= %s",
+	dropped := fmt.Sprintf("(%s) and on (namespace, journey) %s%s{%s, stage=%q} >= %s",
 		below, series.StageEntrants, series.FunnelShortWindow, sel, from.Name, minRate)
+	labels := funnelLabels(journeyMap, map[string]string{"stage": to.Name, "from_stage": from.Name})
 
 	fromName, toName := templateText(displayOr(from.DisplayName, from.Name)), templateText(displayOr(to.DisplayName, to.Name))
 	mapName := templateText(journeyMap.Name)
@@ -174,9 +177,17 @@ func conversionDropRule(journeyMap *cxv1alpha1.JourneyMap, from, to *cxv1alpha1.
 	if team == "" {
 		team = journey.UnownedTeam
 	}
-	return monitoringv1.Rule{
+	return []monitoringv1.Rule{{
+		Record: series.StageConversionBaseline,
+		Expr:   intstr.FromString(fmt.Sprintf("%s%s%s offset %s", series.StageConversion, series.FunnelLongWindow, stageSel, conversionBaselineOffset)),
+		Labels: labels,
+	}, {
+		Record: series.StageConversionDropped,
+		Expr:   intstr.FromString(dropped),
+		Labels: labels,
+	}, {
 		Alert: series.ConversionDropAlert,
-		Expr:  intstr.FromString(expr),
+		Expr:  intstr.FromString(series.StageConversionDropped + stageSel),
 		For:   ptrDuration(conversionDropFor),
 		Labels: templateLabels(map[string]string{
 			"namespace":  journeyMap.Namespace,
@@ -193,7 +204,7 @@ func conversionDropRule(journeyMap *cxv1alpha1.JourneyMap, from, to *cxv1alpha1.
 				series.FunnelShortWindow, formatFloat(conversionDropFraction*100), series.FunnelLongWindow, floorText, fromName, minRate, impact),
 			"customer_impact": impact + ".",
 		},
-	}, nil
+	}}, nil
 }
 
 // summed is the printed query q of expr as one series, the rule's labels

@@ -60,6 +60,15 @@ const (
 	// entrants (label from_stage) that reach a stage (label stage) over a
 	// window, e.g. journey:stage_conversion:ratio_rate30m.
 	StageConversion = "journey:stage_conversion:ratio_rate"
+	// StageConversionBaseline is the conversion into a stage over
+	// FunnelLongWindow one week earlier: what a drop is measured against.
+	StageConversionBaseline = "journey:stage_conversion_baseline:ratio_rate" + FunnelLongWindow
+	// StageConversionDropped is the conversion into a stage over
+	// FunnelShortWindow, present only while it has dropped (below half its
+	// baseline or below the KPI's floor, with enough traffic to tell):
+	// JourneyConversionDrop fires when it lasts, the health poller shows
+	// it at once.
+	StageConversionDropped = "journey:stage_conversion_dropped:ratio_rate" + FunnelShortWindow
 	// JourneyConversion is the prefix of the share of the first measured
 	// stage's entrants that reach the last one over a window.
 	JourneyConversion = "journey:conversion:ratio_rate"
