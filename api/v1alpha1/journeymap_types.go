@@ -306,6 +306,13 @@ type JourneyMapStatus struct {
 	// +kubebuilder:validation:MaxLength=32
 	SuccessRatio string `json:"successRatio,omitempty"`
 
+	// conversion is the share of the entrants of the first stage with a
+	// kpi.query who reach the last one, over the last 30 minutes, e.g.
+	// "25%"; unset without two such stages or without entrants.
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	Conversion string `json:"conversion,omitempty"`
+
 	// coverage says how much of the map is monitored.
 	// +optional
 	Coverage *Coverage `json:"coverage,omitempty"`
@@ -387,6 +394,44 @@ type StageStatus struct {
 	// touchpoints.
 	// +optional
 	FiringAlerts int32 `json:"firingAlerts,omitempty"`
+
+	// conversion is the share of the previous stage's entrants who reach
+	// this stage, when both measure their entrants (kpi.query); unset
+	// while no one entered the previous stage lately.
+	// +optional
+	Conversion *StageConversion `json:"conversion,omitempty"`
+}
+
+// StageConversion is how many of the previous stage's entrants reach a
+// stage, in whole percent so that noise changes nothing.
+type StageConversion struct {
+	// from is the previous stage.
+	// +required
+	// +kubebuilder:validation:MaxLength=63
+	From string `json:"from"`
+
+	// now is the conversion over the last 30 minutes, e.g. "48%".
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	Now string `json:"now,omitempty"`
+
+	// baseline is the same a week earlier; unset in the first week.
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	Baseline string `json:"baseline,omitempty"`
+
+	// dropped is true while the conversion over the last 5 minutes is
+	// below half its baseline or below the KPI's floor, with enough
+	// entrants to tell: the stage is then at least Degraded, and
+	// JourneyConversionDrop fires once it lasts 10 minutes.
+	// +optional
+	Dropped bool `json:"dropped,omitempty"`
+
+	// message says why the stage is Degraded on conversion, e.g.
+	// "conversion Consideration → Purchase 21%, baseline 48%".
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	Message string `json:"message,omitempty"`
 }
 
 // CollectorStatus names the children that run a journey's probes.
@@ -422,6 +467,7 @@ type CollectorStatus struct {
 // +kubebuilder:printcolumn:name="Weakest Stage",type=string,JSONPath=`.status.weakestStage`
 // +kubebuilder:printcolumn:name="Alerts",type=integer,JSONPath=`.status.firingAlerts`,priority=1
 // +kubebuilder:printcolumn:name="Success",type=string,JSONPath=`.status.successRatio`,priority=1
+// +kubebuilder:printcolumn:name="Conversion",type=string,JSONPath=`.status.conversion`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type JourneyMap struct {
