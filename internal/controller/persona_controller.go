@@ -52,13 +52,13 @@ func (r *PersonaReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	if !obj.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
-	setSegment(obj)
 
 	var maps cxv1alpha1.JourneyMapList
 	if err := r.List(ctx, &maps, client.InNamespace(obj.Namespace), client.MatchingFields{mapPersonaIndex: obj.Name}); err != nil {
 		return ctrl.Result{}, fmt.Errorf("listing the journey maps of persona %s: %w", obj.Name, err)
 	}
 	sort.Slice(maps.Items, func(i, j int) bool { return maps.Items[i].Name < maps.Items[j].Name })
+	setSegment(obj)
 	setJourneys(obj, maps.Items)
 	return ctrl.Result{}, nil
 }
