@@ -222,6 +222,14 @@ type StageKPI struct {
 	// +kubebuilder:validation:MaxLength=16
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{1,6}(\\\\.[0-9]{1,6})?$')",message="minRate must be a non-negative decimal number of entrants per second, e.g. \"0.1\""
 	MinRate string `json:"minRate,omitempty"`
+
+	// dropFor is how long the conversion into this stage must stay
+	// dropped before JourneyConversionDrop fires, in whole minutes or
+	// hours, e.g. "10m" (the default). Health shows a drop at once.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[1-9][0-9]{0,2}(m|h)$')",message="dropFor must be a whole number of minutes or hours, e.g. \"10m\""
+	DropFor string `json:"dropFor,omitempty"`
 }
 
 // Touchpoint is one place where the customer meets the company.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -29,7 +30,9 @@ const (
 	// conversionBaselineOffset is how far back the baseline is: the same
 	// hour and weekday, so that daily and weekly rhythms cancel out.
 	conversionBaselineOffset = "1w"
-	conversionDropFor        = "10m"
+	// DefaultDropFor is how long a conversion must stay dropped before
+	// JourneyConversionDrop fires, when the KPI sets no dropFor.
+	DefaultDropFor = "10m"
 )
 
 // funnelStage is a stage with a KPI query, parsed and narrowed.
@@ -138,7 +141,7 @@ func conversionExpr(sel, from, to, window string) string {
 // has dropped, the short-window conversion: below conversionDropFraction
 // of the baseline or below the KPI's floor, while the earlier stage's
 // entrant rate is at least the KPI's minRate. JourneyConversionDrop fires
-// when the drop lasts conversionDropFor. In the first week there is no
+// when the drop lasts the KPI's dropFor (DefaultDropFor). In the first week there is no
 // baseline: only the floor can fire. The short window lets the alert
 // resolve within minutes of recovery; the long one keeps last week's
 // quirks out of the baseline.
@@ -149,6 +152,13 @@ func conversionDropRules(journeyMap *cxv1alpha1.JourneyMap, from, to *cxv1alpha1
 	}
 	if _, err := strconv.ParseFloat(minRate, 64); err != nil {
 		return nil, fmt.Errorf("stage %s: kpi.minRate %q is not a number", to.Name, minRate)
+	}
+	dropFor := DefaultDropFor
+	if to.KPI.DropFor != "" {
+		dropFor = to.KPI.DropFor
+	}
+	if _, err := model.ParseDuration(dropFor); err != nil {
+		return nil, fmt.Errorf("stage %s: kpi.dropFor %q is not a duration such as 10m", to.Name, dropFor)
 	}
 	stageSel := fmt.Sprintf("{%s, stage=%q}", sel, to.Name)
 	conversion := series.StageConversion + series.FunnelShortWindow + stageSel
@@ -188,7 +198,7 @@ func conversionDropRules(journeyMap *cxv1alpha1.JourneyMap, from, to *cxv1alpha1
 	}, {
 		Alert: series.ConversionDropAlert,
 		Expr:  intstr.FromString(series.StageConversionDropped + stageSel),
-		For:   ptrDuration(conversionDropFor),
+		For:   ptrDuration(dropFor),
 		Labels: templateLabels(map[string]string{
 			"namespace":  journeyMap.Namespace,
 			"journey":    journeyMap.Name,

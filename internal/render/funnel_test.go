@@ -29,6 +29,7 @@ func TestFunnelBadInput(t *testing.T) {
 		query   string // the purchase stage's KPI query
 		floor   string
 		minRate string
+		dropFor string
 		persona *cxv1alpha1.Persona
 		want    string
 	}{
@@ -42,6 +43,8 @@ func TestFunnelBadInput(t *testing.T) {
 			want: `stage purchase: kpi.floor "20%" is not a fraction between 0 and 1`},
 		{name: "minRate that is no number", query: "sum(rate(shop_trial_signups_total[{{.window}}]))", minRate: "many",
 			want: `stage purchase: kpi.minRate "many" is not a number`},
+		{name: "dropFor that is no duration", query: "sum(rate(shop_trial_signups_total[{{.window}}]))", dropFor: "soon",
+			want: `stage purchase: kpi.dropFor "soon" is not a duration such as 10m`},
 		{name: "query that already selects the segment's label", query: `sum(rate(shop_trial_signups_total{plan="free"}[{{.window}}]))`,
 			persona: segmentedPersona(starterPlan),
 			want:    `spec.stages[2].kpi.query: narrowing to the persona's segment: the selector shop_trial_signups_total{plan="free"} already matches label plan`},
@@ -52,7 +55,7 @@ func TestFunnelBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := maps["marketing-automation-trial"].DeepCopy()
 			kpi := m.Spec.Stages[2].KPI
-			kpi.Query, kpi.Floor, kpi.MinRate = tc.query, tc.floor, tc.minRate
+			kpi.Query, kpi.Floor, kpi.MinRate, kpi.DropFor = tc.query, tc.floor, tc.minRate, tc.dropFor
 			_, err := render.JourneyRules(m, tc.persona, nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)

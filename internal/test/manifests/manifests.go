@@ -62,6 +62,7 @@ func InvalidCases() []Invalid {
 		{"map kpi floor above 1", ValidMap, Set(map[string]any{"category": "Acquisition", "floor": "1.5"}, "spec", "stages", 0, "kpi"), "floor must be a fraction between 0 and 1"},
 		{"map kpi floor zero", ValidMap, Set(map[string]any{"category": "Acquisition", "floor": "0"}, "spec", "stages", 0, "kpi"), "floor must be a fraction between 0 and 1"},
 		{"map kpi floor a percentage", ValidMap, Set(map[string]any{"category": "Acquisition", "floor": "20%"}, "spec", "stages", 0, "kpi"), "floor must be a fraction between 0 and 1"},
+		{"map kpi drop for in seconds", ValidMap, Set(map[string]any{"category": "Acquisition", "dropFor": "90s"}, "spec", "stages", 0, "kpi"), "dropFor must be a whole number of minutes or hours"},
 		{"map kpi min rate negative", ValidMap, Set(map[string]any{"category": "Acquisition", "minRate": "-1"}, "spec", "stages", 0, "kpi"), "minRate must be a non-negative decimal number of entrants per second"},
 		{"map criticality unknown", ValidMap, Set("Meh", "spec", "stages", 0, "touchpoints", 0, "criticality"), `Unsupported value: "Meh"`},
 		{"map layer unknown", ValidMap, Set("Sidestage", "spec", "stages", 0, "touchpoints", 0, "layer"), `Unsupported value: "Sidestage"`},
