@@ -214,7 +214,7 @@ heal: ## Heal a touchpoint of the running demo: make heal TOUCHPOINT=pricing-pag
 STAGE ?= purchase
 
 .PHONY: leak
-leak: ## Silently lose 60% of the customers entering a stage of the running demo (every page still answers): make leak STAGE=purchase
+leak: ## Silently lose 70% of the customers entering a stage of the running demo (every page still answers): make leak STAGE=purchase
 	go run ./hack/demo leak $(STAGE)
 
 .PHONY: unleak

@@ -42,7 +42,7 @@ var plans = []plan{
 
 // DefaultLeak is the share of a step's customers a leak loses when it
 // names none: enough that the conversion falls below half.
-const DefaultLeak = 0.6
+const DefaultLeak = 0.7
 
 // funnel holds the simulated customers' counts, advanced to the present
 // whenever they are read or a leak changes, so that every moment is

@@ -23,12 +23,12 @@ import (
 // TestConversionLeaksAndRecovers: the journey of e2e_test.go, with its
 // persona narrowed to the shop's Starter customers and its stages
 // measuring their entrants, added through the API. The shop then loses
-// 60% of its trial sign-ups while every page answers: the purchase stage
-// goes Degraded on conversion with no touchpoint Critical, and
-// JourneyConversionDrop fires in Prometheus; without the leak both go
-// away. The floor (40%) and the hold (1m) are set through the API so the
-// test takes minutes; a baseline needs a week of history, which the
-// promtool tests cover.
+// most of its trial sign-ups (demoshop.DefaultLeak) while every page
+// answers: the purchase stage goes Degraded on conversion with no
+// touchpoint Critical, and JourneyConversionDrop fires in Prometheus;
+// without the leak both go away. The floor (40%) and the hold (1m) are
+// set through the API so the test takes minutes; a baseline needs a week
+// of history, which the promtool tests cover.
 func TestConversionLeaksAndRecovers(t *testing.T) {
 	ctrl.SetLogger(logr.Discard())
 	ctx := context.Background()
@@ -100,7 +100,8 @@ func TestConversionLeaksAndRecovers(t *testing.T) {
 		if m.Status.Health != cxv1alpha1.HealthDegraded || m.Status.WeakestStage != "purchase" {
 			return fmt.Errorf("map %s, weakest %q", m.Status.Health, m.Status.WeakestStage)
 		}
-		t.Logf("purchase: %s", stage.Conversion.Message)
+		shown, _ := json.Marshal(stage)
+		t.Logf("map %s, conversion %s; purchase: %s", m.Status.Health, m.Status.Conversion, shown)
 		return nil
 	})
 	degraded := time.Since(leaked)
