@@ -95,11 +95,21 @@ func (f *funnelSeries) conversions() (overall string, stages []StageConversion) 
 	for stage, c := range f.stages {
 		stages = append(stages, StageConversion{
 			Stage: stage, From: c.from,
-			Now: FormatConversion(c.now), Baseline: FormatConversion(c.baseline), Dropped: FormatConversion(c.dropped),
+			Now: FormatConversion(c.now), Baseline: FormatConversion(c.baseline), Dropped: droppedConversion(c.dropped),
 		})
 	}
 	sort.Slice(stages, func(i, j int) bool { return stages[i].Stage < stages[j].Stage })
 	return FormatConversion(f.overall), stages
+}
+
+// droppedConversion prints a dropped conversion in whole percent rounded
+// down, so that it never reads as high as the floor it fell below
+// (39.8% under a 40% floor shows 39%, not 40%).
+func droppedConversion(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(math.Floor(100**v), 'f', 0, 64) + "%"
 }
 
 // FormatConversion prints a conversion in whole percent, e.g. "48%";
