@@ -253,7 +253,8 @@ type Touchpoint struct {
 	Description string `json:"description,omitempty"`
 
 	// channel is the medium: web, mobile-app, email, live-chat, phone,
-	// social, sms, paid-ads, reviews, in-person, api or other.
+	// social, sms, paid-ads, reviews, in-person, api, search, maps,
+	// word-of-mouth or other.
 	// +required
 	Channel Channel `json:"channel"`
 
@@ -372,6 +373,16 @@ type Coverage struct {
 	// +kubebuilder:validation:items:MaxLength=63
 	// +listType=atomic
 	UnmonitoredMomentsOfTruth []string `json:"unmonitoredMomentsOfTruth,omitempty"`
+
+	// unobservedStages are the stages nothing watches: no touchpoint of
+	// theirs is monitored and their KPI has no query. Their health is
+	// Unknown and they count in no score, so a score of 100 says nothing
+	// about them.
+	// +optional
+	// +kubebuilder:validation:MaxItems=12
+	// +kubebuilder:validation:items:MaxLength=63
+	// +listType=atomic
+	UnobservedStages []string `json:"unobservedStages,omitempty"`
 }
 
 // StageStatus summarizes one stage.

@@ -66,7 +66,7 @@ func setMapRulesApplied(m *cxv1alpha1.JourneyMap, kind cxv1alpha1.RulesKind, nam
 }
 
 // setCoverage counts the monitored touchpoints and names the moments of
-// truth nobody watches.
+// truth and the stages nobody watches.
 func setCoverage(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding) {
 	monitored := map[string]bool{}
 	for _, b := range bindings {
@@ -74,14 +74,19 @@ func setCoverage(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding)
 	}
 	coverage := &cxv1alpha1.Coverage{}
 	for _, stage := range m.Spec.Stages {
+		observed := stage.KPI != nil && stage.KPI.Query != ""
 		for _, t := range stage.Touchpoints {
 			coverage.TotalTouchpoints++
 			switch {
 			case monitored[t.Name]:
 				coverage.MonitoredTouchpoints++
+				observed = true
 			case t.MomentOfTruth:
 				coverage.UnmonitoredMomentsOfTruth = append(coverage.UnmonitoredMomentsOfTruth, t.Name)
 			}
+		}
+		if !observed {
+			coverage.UnobservedStages = append(coverage.UnobservedStages, stage.Name)
 		}
 	}
 	coverage.Summary = fmt.Sprintf("%d/%d", coverage.MonitoredTouchpoints, coverage.TotalTouchpoints)
