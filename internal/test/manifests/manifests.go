@@ -150,6 +150,12 @@ func InvalidCases() []Invalid {
 			map[string]any{"name": "login", "url": "https://app.example.com/login", "capture": []any{map[string]any{"name": "token", "from": "Cookie", "expression": "sid"}}},
 		}}}), `Unsupported value: "Cookie"`},
 		{"monitor metric without window placeholder", ValidMonitor, Set(map[string]any{"errorsQuery": `sum(rate(http_requests_total{code=~"5.."}[5m]))`, "totalQuery": "sum(rate(http_requests_total[{{.window}}]))"}, "spec", "metric"), "errorsQuery must use the {{.window}} placeholder for its range"},
+		{"monitor metric without total", ValidMonitor, Set(map[string]any{"errorsQuery": "sum(rate(e[{{.window}}]))"}, "spec", "metric"), "a metric SLI with errorsQuery or goodQuery needs totalQuery"},
+		{"monitor threshold with total", ValidMonitor, Set(map[string]any{"threshold": map[string]any{"query": "max(wait_seconds)", "max": "120"}, "totalQuery": "sum(rate(t[{{.window}}]))"}, "spec", "metric"), "a threshold SLI sets threshold alone, without errorsQuery, goodQuery or totalQuery"},
+		{"monitor threshold without a limit", ValidMonitor, Set(map[string]any{"threshold": map[string]any{"query": "max(wait_seconds)"}}, "spec", "metric"), "a threshold sets exactly one of max or min"},
+		{"monitor threshold with both limits", ValidMonitor, Set(map[string]any{"threshold": map[string]any{"query": "max(wait_seconds)", "max": "120", "min": "1"}}, "spec", "metric"), "a threshold sets exactly one of max or min"},
+		{"monitor threshold with a window", ValidMonitor, Set(map[string]any{"threshold": map[string]any{"query": "max(rate(w[{{.window}}]))", "max": "1"}}, "spec", "metric"), "threshold.query reads a level as it is now and takes no {{.window}} placeholder"},
+		{"monitor threshold limit not a number", ValidMonitor, Set(map[string]any{"threshold": map[string]any{"query": "max(wait_seconds)", "max": "2m"}}, "spec", "metric"), "max must be a decimal number"},
 		{"monitor metric with good and errors", ValidMonitor, Set(map[string]any{"errorsQuery": "sum(rate(e[{{.window}}]))", "goodQuery": "sum(rate(g[{{.window}}]))", "totalQuery": "sum(rate(t[{{.window}}]))"}, "spec", "metric"), "a metric SLI sets exactly one of errorsQuery or goodQuery"},
 		{"monitor latency without probe", ValidMonitor, func(obj map[string]any) {
 			delete(obj["spec"].(map[string]any), "probe")
