@@ -35,6 +35,16 @@ const (
 	DefaultDropFor = "10m"
 )
 
+// ValidateFunnel checks what the apiserver's schema cannot about a map's
+// funnel: that each KPI query is valid PromQL whose every range is the
+// window placeholder, and that the persona's segment narrows it (persona
+// is nil while unknown). kubectl journey lint reports the error; the
+// operator meets the same one building the roll-up rules.
+func ValidateFunnel(journeyMap *cxv1alpha1.JourneyMap, persona *cxv1alpha1.Persona) error {
+	_, err := funnelRules(journeyMap, persona, "")
+	return err
+}
+
 // funnelStage is a stage with a KPI query, parsed and narrowed.
 type funnelStage struct {
 	stage *cxv1alpha1.Stage
