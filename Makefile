@@ -211,6 +211,16 @@ break: ## Break a touchpoint of the running demo: make break TOUCHPOINT=pricing-
 heal: ## Heal a touchpoint of the running demo: make heal TOUCHPOINT=pricing-page
 	go run ./hack/demo heal $(TOUCHPOINT)
 
+STAGE ?= purchase
+
+.PHONY: leak
+leak: ## Silently lose 70% of the customers entering a stage of the running demo (every page still answers): make leak STAGE=purchase
+	go run ./hack/demo leak $(STAGE)
+
+.PHONY: unleak
+unleak: ## End the leak: make unleak STAGE=purchase
+	go run ./hack/demo unleak $(STAGE)
+
 ##@ Release
 
 REGISTRY ?= ghcr.io/journeymap

@@ -35,6 +35,11 @@ const (
 	// Persona is known to the operator.
 	JourneyMapsResolvedCondition = "JourneyMapsResolved"
 
+	// SegmentValidCondition is True when a Persona's segment can narrow
+	// queries: its label names are valid and its regular expressions
+	// compile as RE2, which the schema cannot check.
+	SegmentValidCondition = "SegmentValid"
+
 	// SecretsResolvedCondition is True when every Secret a
 	// TouchpointMonitor's probe reads exists. While one is missing the
 	// probe is left out of its map's collector, whose pod could not start

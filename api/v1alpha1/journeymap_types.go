@@ -192,6 +192,44 @@ type StageKPI struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
 	Metric string `json:"metric,omitempty"`
+
+	// query is PromQL for the rate at which customers reach this stage,
+	// with the {{.window}} placeholder for its range, e.g.
+	// sum(rate(shop_signups_total[{{.window}}])). When this stage and the
+	// one before it both have a query, the roll-up rules record the share
+	// of the earlier stage's entrants that reach this one (the conversion)
+	// and alert (JourneyConversionDrop) when it drops. The persona's
+	// segment narrows it like a metric SLI.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.contains('{{.window}}')",message="kpi.query must use the {{.window}} placeholder for its range"
+	Query string `json:"query,omitempty"`
+
+	// floor is the least conversion from the previous stage into this one
+	// that is acceptable, as a fraction, e.g. "0.2". Below it
+	// JourneyConversionDrop fires even without a week-old baseline to
+	// compare with. Unset: only the drop against the baseline counts.
+	// +optional
+	// +kubebuilder:validation:MaxLength=10
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(0(\\\\.[0-9]{1,6})?|1(\\\\.0+)?)$') && double(self) > 0.0",message="floor must be a fraction between 0 and 1, e.g. \"0.2\""
+	Floor string `json:"floor,omitempty"`
+
+	// minRate is the entrant rate of the previous stage, per second, below
+	// which the conversion into this stage is not judged: too few
+	// customers to tell a drop from chance, e.g. at night. Default "0.1"
+	// (six a minute).
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{1,6}(\\\\.[0-9]{1,6})?$')",message="minRate must be a non-negative decimal number of entrants per second, e.g. \"0.1\""
+	MinRate string `json:"minRate,omitempty"`
+
+	// dropFor is how long the conversion into this stage must stay
+	// dropped before JourneyConversionDrop fires, in whole minutes or
+	// hours, e.g. "10m" (the default). Health shows a drop at once.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[1-9][0-9]{0,2}(m|h)$')",message="dropFor must be a whole number of minutes or hours, e.g. \"10m\""
+	DropFor string `json:"dropFor,omitempty"`
 }
 
 // Touchpoint is one place where the customer meets the company.
@@ -215,7 +253,8 @@ type Touchpoint struct {
 	Description string `json:"description,omitempty"`
 
 	// channel is the medium: web, mobile-app, email, live-chat, phone,
-	// social, sms, paid-ads, reviews, in-person, api or other.
+	// social, sms, paid-ads, reviews, in-person, api, search, maps,
+	// word-of-mouth or other.
 	// +required
 	Channel Channel `json:"channel"`
 
@@ -276,6 +315,13 @@ type JourneyMapStatus struct {
 	// +kubebuilder:validation:MaxLength=32
 	SuccessRatio string `json:"successRatio,omitempty"`
 
+	// conversion is the share of the entrants of the first stage with a
+	// kpi.query who reach the last one, over the last 30 minutes, e.g.
+	// "25%"; unset without two such stages or without entrants.
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	Conversion string `json:"conversion,omitempty"`
+
 	// coverage says how much of the map is monitored.
 	// +optional
 	Coverage *Coverage `json:"coverage,omitempty"`
@@ -327,6 +373,16 @@ type Coverage struct {
 	// +kubebuilder:validation:items:MaxLength=63
 	// +listType=atomic
 	UnmonitoredMomentsOfTruth []string `json:"unmonitoredMomentsOfTruth,omitempty"`
+
+	// unobservedStages are the stages nothing watches: no touchpoint of
+	// theirs is monitored and their KPI has no query. Their health is
+	// Unknown and they count in no score, so a score of 100 says nothing
+	// about them.
+	// +optional
+	// +kubebuilder:validation:MaxItems=12
+	// +kubebuilder:validation:items:MaxLength=63
+	// +listType=atomic
+	UnobservedStages []string `json:"unobservedStages,omitempty"`
 }
 
 // StageStatus summarizes one stage.
@@ -357,6 +413,44 @@ type StageStatus struct {
 	// touchpoints.
 	// +optional
 	FiringAlerts int32 `json:"firingAlerts,omitempty"`
+
+	// conversion is the share of the previous stage's entrants who reach
+	// this stage, when both measure their entrants (kpi.query); unset
+	// while no one entered the previous stage lately.
+	// +optional
+	Conversion *StageConversion `json:"conversion,omitempty"`
+}
+
+// StageConversion is how many of the previous stage's entrants reach a
+// stage, in whole percent so that noise changes nothing.
+type StageConversion struct {
+	// from is the previous stage.
+	// +required
+	// +kubebuilder:validation:MaxLength=63
+	From string `json:"from"`
+
+	// now is the conversion over the last 30 minutes, e.g. "48%".
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	Now string `json:"now,omitempty"`
+
+	// baseline is the same a week earlier; unset in the first week.
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	Baseline string `json:"baseline,omitempty"`
+
+	// dropped is true while the conversion over the last 5 minutes is
+	// below half its baseline or below the KPI's floor, with enough
+	// entrants to tell: the stage is then at least Degraded, and
+	// JourneyConversionDrop fires once it lasts 10 minutes.
+	// +optional
+	Dropped bool `json:"dropped,omitempty"`
+
+	// message says why the stage is Degraded on conversion, e.g.
+	// "conversion Consideration → Purchase 21%, baseline 48%".
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	Message string `json:"message,omitempty"`
 }
 
 // CollectorStatus names the children that run a journey's probes.
@@ -392,6 +486,7 @@ type CollectorStatus struct {
 // +kubebuilder:printcolumn:name="Weakest Stage",type=string,JSONPath=`.status.weakestStage`
 // +kubebuilder:printcolumn:name="Alerts",type=integer,JSONPath=`.status.firingAlerts`,priority=1
 // +kubebuilder:printcolumn:name="Success",type=string,JSONPath=`.status.successRatio`,priority=1
+// +kubebuilder:printcolumn:name="Conversion",type=string,JSONPath=`.status.conversion`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type JourneyMap struct {

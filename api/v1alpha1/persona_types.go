@@ -81,6 +81,53 @@ type PersonaSpec struct {
 	// not set their own objectives.
 	// +optional
 	Expectations *ExperienceExpectations `json:"expectations,omitempty"`
+
+	// segment are the label matchers that select this persona's customers
+	// in the telemetry, e.g. plan="enterprise" and region="eu". The metric
+	// SLIs and KPI queries of the persona's maps are narrowed to them:
+	// every series selector in those queries gains the matchers, so two
+	// personas can watch the same API against different objectives. A
+	// selector that already constrains one of these labels is an error,
+	// never merged.
+	// +optional
+	// +kubebuilder:validation:MaxItems=8
+	// +listType=map
+	// +listMapKey=name
+	Segment []SegmentMatcher `json:"segment,omitempty"`
+}
+
+// MatchOperator is how a segment matcher compares a label's value, as in
+// PromQL.
+// +kubebuilder:validation:Enum="=";"!=";"=~";"!~"
+type MatchOperator string
+
+// Segment matcher operators.
+const (
+	MatchEqual     MatchOperator = "="
+	MatchNotEqual  MatchOperator = "!="
+	MatchRegexp    MatchOperator = "=~"
+	MatchNotRegexp MatchOperator = "!~"
+)
+
+// SegmentMatcher is one PromQL label matcher of a persona's segment.
+type SegmentMatcher struct {
+	// name is the label name, e.g. "plan".
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z_][a-zA-Z0-9_]*$`
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('__')",message="segment label names starting with __ are reserved by Prometheus"
+	Name string `json:"name"`
+
+	// operator is =, !=, =~ (matches the regular expression) or !~. A
+	// regular expression is RE2, anchored at both ends as in PromQL.
+	// +required
+	Operator MatchOperator `json:"operator"`
+
+	// value is the label value or regular expression, e.g. "enterprise".
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Value string `json:"value,omitempty"`
 }
 
 // Demographics places a persona in the market.

@@ -20,7 +20,7 @@ const (
 )
 
 // Channel is the medium through which a customer meets a touchpoint.
-// +kubebuilder:validation:Enum=web;mobile-app;email;live-chat;phone;social;sms;paid-ads;reviews;in-person;api;other
+// +kubebuilder:validation:Enum=web;mobile-app;email;live-chat;phone;social;sms;paid-ads;reviews;in-person;api;search;maps;word-of-mouth;other
 type Channel string
 
 // Channels a touchpoint can use.
@@ -36,7 +36,13 @@ const (
 	ChannelReviews   Channel = "reviews"
 	ChannelInPerson  Channel = "in-person"
 	ChannelAPI       Channel = "api"
-	ChannelOther     Channel = "other"
+	// ChannelSearch, ChannelMaps and ChannelWordOfMouth are how customers
+	// find a place they then visit in person: a search result, a maps
+	// listing, a friend's advice.
+	ChannelSearch      Channel = "search"
+	ChannelMaps        Channel = "maps"
+	ChannelWordOfMouth Channel = "word-of-mouth"
+	ChannelOther       Channel = "other"
 )
 
 // LocalObjectReference names an object in the same namespace.

@@ -377,10 +377,13 @@ type Capture struct {
 	Expression string `json:"expression"`
 }
 
-// MetricSLI is an SLI from metrics that already exist. Each query is PromQL
-// with a {{.window}} placeholder for the range, e.g.
-// sum(rate(checkout_requests_total{code=~"5.."}[{{.window}}])).
-// +kubebuilder:validation:XValidation:rule="has(self.errorsQuery) != has(self.goodQuery)",message="a metric SLI sets exactly one of errorsQuery or goodQuery"
+// MetricSLI is an SLI from metrics that already exist: a ratio of events
+// (errorsQuery or goodQuery, and totalQuery), or a threshold on a level.
+// Each event query is PromQL with a {{.window}} placeholder for the range,
+// e.g. sum(rate(checkout_requests_total{code=~"5.."}[{{.window}}])).
+// +kubebuilder:validation:XValidation:rule="has(self.threshold) || has(self.errorsQuery) != has(self.goodQuery)",message="a metric SLI sets exactly one of errorsQuery or goodQuery"
+// +kubebuilder:validation:XValidation:rule="has(self.threshold) || has(self.totalQuery)",message="a metric SLI with errorsQuery or goodQuery needs totalQuery"
+// +kubebuilder:validation:XValidation:rule="!has(self.threshold) || !(has(self.errorsQuery) || has(self.goodQuery) || has(self.totalQuery))",message="a threshold SLI sets threshold alone, without errorsQuery, goodQuery or totalQuery"
 type MetricSLI struct {
 	// errorsQuery counts failed events over {{.window}}.
 	// +optional
@@ -394,12 +397,46 @@ type MetricSLI struct {
 	// +kubebuilder:validation:XValidation:rule="self.contains('{{.window}}')",message="goodQuery must use the {{.window}} placeholder for its range"
 	GoodQuery string `json:"goodQuery,omitempty"`
 
-	// totalQuery counts all events over {{.window}}.
-	// +required
+	// totalQuery counts all events over {{.window}}; required with
+	// errorsQuery or goodQuery.
+	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.contains('{{.window}}')",message="totalQuery must use the {{.window}} placeholder for its range"
-	TotalQuery string `json:"totalQuery"`
+	TotalQuery string `json:"totalQuery,omitempty"`
+
+	// threshold makes the SLI a level that must stay on one side of a
+	// threshold, for what people staff and businesses record as levels
+	// rather than events: the p90 table wait, the average rating. Each rule
+	// evaluation counts as one attempt, failed while the level is on the
+	// wrong side, so the objective is the share of time the level holds.
+	// +optional
+	Threshold *ThresholdSLI `json:"threshold,omitempty"`
+}
+
+// ThresholdSLI is a level and the side of a threshold it must stay on.
+// +kubebuilder:validation:XValidation:rule="has(self.max) != has(self.min)",message="a threshold sets exactly one of max or min"
+type ThresholdSLI struct {
+	// query is PromQL for the level now, e.g.
+	// histogram_quantile(0.9, sum by (le) (rate(table_wait_seconds_bucket[5m]))).
+	// Where it returns several series, the worst one counts.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="!self.contains('{{.window}}')",message="threshold.query reads a level as it is now and takes no {{.window}} placeholder"
+	Query string `json:"query"`
+
+	// max is the highest acceptable level, e.g. "600" (seconds of wait).
+	// +optional
+	// +kubebuilder:validation:MaxLength=20
+	// +kubebuilder:validation:XValidation:rule="self.matches('^-?[0-9]{1,12}(\\\\.[0-9]{1,6})?$')",message="max must be a decimal number, e.g. \"600\""
+	Max string `json:"max,omitempty"`
+
+	// min is the lowest acceptable level, e.g. "4.2" (stars).
+	// +optional
+	// +kubebuilder:validation:MaxLength=20
+	// +kubebuilder:validation:XValidation:rule="self.matches('^-?[0-9]{1,12}(\\\\.[0-9]{1,6})?$')",message="min must be a decimal number, e.g. \"4.2\""
+	Min string `json:"min,omitempty"`
 }
 
 // Objectives are the service levels a touchpoint must meet.

@@ -5,6 +5,8 @@
 //	go run ./hack/demo                       # start; Ctrl-C stops everything
 //	go run ./hack/demo break pricing-page    # in another terminal
 //	go run ./hack/demo heal pricing-page
+//	go run ./hack/demo leak purchase         # lose sign-ups, every page answers
+//	go run ./hack/demo unleak purchase
 package main
 
 import (
@@ -64,16 +66,29 @@ func run(args []string) error {
 			return fmt.Errorf("usage: demo %s <touchpoint>  (pricing-page, signup or contacts-api)", fs.Arg(0))
 		}
 		return fault(fs.Arg(0), fs.Arg(1))
+	case "leak", "unleak":
+		if fs.NArg() != 2 {
+			return fmt.Errorf("usage: demo %s <stage>  (purchase or onboarding)", fs.Arg(0))
+		}
+		return fault(fs.Arg(0), fs.Arg(1))
 	default:
-		return fmt.Errorf("unknown command %q: run without arguments to start, or use break/heal <touchpoint>", fs.Arg(0))
+		return fmt.Errorf("unknown command %q: run without arguments to start, or use break/heal <touchpoint> or leak/unleak <stage>", fs.Arg(0))
 	}
 }
 
-// fault flips the demo shop's fault switch of one touchpoint.
-func fault(verb, touchpoint string) error {
-	method, url := http.MethodDelete, "http://"+shopAddress+"/faults/"+touchpoint
-	if verb == "break" {
-		method, url = http.MethodPut, url+"?mode=down"
+// fault flips the demo shop's fault switch of one touchpoint (break,
+// heal) or its leak of one stage's customers (leak, unleak).
+func fault(verb, name string) error {
+	var method, url string
+	switch verb {
+	case "break":
+		method, url = http.MethodPut, "http://"+shopAddress+"/faults/"+name+"?mode=down"
+	case "heal":
+		method, url = http.MethodDelete, "http://"+shopAddress+"/faults/"+name
+	case "leak":
+		method, url = http.MethodPut, "http://"+shopAddress+"/leaks/"+name
+	default:
+		method, url = http.MethodDelete, "http://"+shopAddress+"/leaks/"+name
 	}
 	req, err := http.NewRequest(method, url, nil)
 	if err != nil {

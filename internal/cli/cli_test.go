@@ -123,6 +123,12 @@ func TestLintBadInput(t *testing.T) {
 		{"operator check: bad PromQL", map[string]string{"j.yaml": strings.Replace(validJourney, "  objectives:", "  metric:\n    errorsQuery: 'sum(rate(errors[{{.window}}])'\n    totalQuery: 'sum(rate(total[{{.window}}]))'\n  objectives:", 1)}, 1, []string{
 			`{dir}/j.yaml:37: TouchpointMonitor/valid-monitor: spec.metric.errorsQuery is not valid PromQL: 1:30: parse error: unclosed left parenthesis`,
 		}},
+		{"operator check: KPI query with a fixed range", map[string]string{"j.yaml": strings.Replace(validJourney, "kpi: {category: Acquisition}", "kpi: {category: Acquisition, query: 'sum(rate(visits_total[{{.window}}])) / sum(rate(sessions_total[5m]))'}", 1)}, 1, []string{
+			`JourneyMap/valid-map: spec.stages[0].kpi.query: the range of sessions_total[5m] is fixed at 5m; write [{{.window}}] so that it spans each window the rules record`,
+		}},
+		{"operator check: a segment RE2 refuses", map[string]string{"j.yaml": strings.Replace(validJourney, "  techSavviness: Medium", "  techSavviness: Medium\n  segment: [{name: region, operator: \"=~\", value: \"eu-(west\"}]", 1)}, 1, []string{
+			`JourneyMap/valid-map: persona valid-persona: spec.segment[0]: region=~"eu-(west" is not a valid RE2 regular expression`,
+		}},
 		{"literal credential", map[string]string{"j.yaml": strings.Replace(validJourney, "url: https://www.example.com/pricing", "url: https://www.example.com/pricing?api_key=abc", 1)}, 0, []string{
 			`warning: TouchpointMonitor/valid-monitor: spec.probe: credential written as text`,
 		}},

@@ -71,6 +71,13 @@ func (inv *inventory) planJourneys() []plannedJourney {
 		if inv.personas[key{k.namespace, jm.Spec.PersonaRef.Name}] == nil {
 			inv.add(mapObj.diag(SeverityError, "spec.personaRef.name", fmt.Sprintf("Persona %q does not exist in namespace %q among the linted objects", jm.Spec.PersonaRef.Name, k.namespace)))
 		}
+		if err := render.ValidateFunnel(jm, persona); err != nil {
+			for _, e := range flatten(err) {
+				fieldPath, message := splitField(e.Error())
+				inv.add(mapObj.diag(SeverityError, fieldPath, message))
+			}
+			continue
+		}
 		bindings := byMap[k]
 		sort.Slice(bindings, func(i, j int) bool { return bindings[i].Monitor.Name < bindings[j].Monitor.Name })
 		inv.checkMomentsOfTruth(mapObj, bindings)

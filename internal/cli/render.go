@@ -129,7 +129,7 @@ func ruleFile(planned []plannedJourney) ([]byte, error) {
 // per active monitor.
 func (p plannedJourney) ruleSets() ([]render.RulesObject, error) {
 	jm := p.obj.journeyMap()
-	rules, err := render.JourneyRules(jm, p.bindings)
+	rules, err := render.JourneyRules(jm, p.persona, p.bindings)
 	if err != nil {
 		return nil, fmt.Errorf("JourneyMap %s: building the roll-up rules: %w", jm.Name, err)
 	}

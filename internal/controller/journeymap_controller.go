@@ -202,7 +202,7 @@ func (r *JourneyMapReconciler) reconcileCollector(ctx context.Context, s *mapSco
 }
 
 func (r *JourneyMapReconciler) reconcileRules(ctx context.Context, s *mapScope) error {
-	rules, err := render.JourneyRules(s.journey, s.bindings)
+	rules, err := render.JourneyRules(s.journey, s.persona, s.bindings)
 	if err != nil {
 		err = fmt.Errorf("building the roll-up rules: %w", err)
 		setMapRulesFailed(s.journey, err)
@@ -218,19 +218,22 @@ func (r *JourneyMapReconciler) reconcileRules(ctx context.Context, s *mapScope) 
 	return nil
 }
 
-// rollUpHealth rolls the monitors' health up and, with a Prometheus to
-// ask, shows the journey success ratio of the poller's latest snapshot.
-// While Prometheus cannot be asked the last ratio stays; the monitors say
-// why in their TelemetryBound condition.
+// rollUpHealth rolls the monitors' health and the conversions into each
+// stage up and, with a Prometheus to ask, shows the journey success ratio
+// and conversion of the poller's latest snapshot. While Prometheus cannot
+// be asked the last ratio and conversions stay; the monitors say why in
+// their TelemetryBound condition.
 func (r *JourneyMapReconciler) rollUpHealth(_ context.Context, s *mapScope) error {
-	setHealth(s.journey, s.bindings)
-	if r.Health == nil {
-		return nil
+	conversions := shownConversions(s.journey)
+	if r.Health != nil {
+		reading := r.Health.Journey(client.ObjectKeyFromObject(s.journey), health.JourneyKey{Namespace: s.journey.Namespace, Journey: s.journey.Name})
+		if reading.Polled && reading.Unreachable == "" {
+			setSuccessRatio(s.journey, reading.SuccessRatio)
+			setConversion(s.journey, reading.Conversion)
+			conversions = stageConversions(s.journey, reading.Conversions)
+		}
 	}
-	reading := r.Health.Journey(client.ObjectKeyFromObject(s.journey), health.JourneyKey{Namespace: s.journey.Namespace, Journey: s.journey.Name})
-	if reading.Polled && reading.Unreachable == "" {
-		setSuccessRatio(s.journey, reading.SuccessRatio)
-	}
+	setHealth(s.journey, s.bindings, conversions)
 	return nil
 }
 

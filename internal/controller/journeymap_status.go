@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,7 +66,7 @@ func setMapRulesApplied(m *cxv1alpha1.JourneyMap, kind cxv1alpha1.RulesKind, nam
 }
 
 // setCoverage counts the monitored touchpoints and names the moments of
-// truth nobody watches.
+// truth and the stages nobody watches.
 func setCoverage(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding) {
 	monitored := map[string]bool{}
 	for _, b := range bindings {
@@ -73,22 +74,30 @@ func setCoverage(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding)
 	}
 	coverage := &cxv1alpha1.Coverage{}
 	for _, stage := range m.Spec.Stages {
+		observed := stage.KPI != nil && stage.KPI.Query != ""
 		for _, t := range stage.Touchpoints {
 			coverage.TotalTouchpoints++
 			switch {
 			case monitored[t.Name]:
 				coverage.MonitoredTouchpoints++
+				observed = true
 			case t.MomentOfTruth:
 				coverage.UnmonitoredMomentsOfTruth = append(coverage.UnmonitoredMomentsOfTruth, t.Name)
 			}
+		}
+		if !observed {
+			coverage.UnobservedStages = append(coverage.UnobservedStages, stage.Name)
 		}
 	}
 	coverage.Summary = fmt.Sprintf("%d/%d", coverage.MonitoredTouchpoints, coverage.TotalTouchpoints)
 	m.Status.Coverage = coverage
 }
 
-// setHealth rolls the monitors' health up into the stages and the map.
-func setHealth(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding) {
+// setHealth rolls the monitors' health up into the stages and the map,
+// with the conversion into each stage (by stage name; see
+// stageConversions): a stage whose conversion dropped is at least
+// Degraded.
+func setHealth(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding, conversions map[string]*cxv1alpha1.StageConversion) {
 	touchpoints := make([]health.Touchpoint, 0, len(bindings))
 	monitoredPerStage := map[string]int32{}
 	for _, b := range bindings {
@@ -105,7 +114,11 @@ func setHealth(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding) {
 	for _, s := range m.Spec.Stages {
 		names = append(names, s.Name)
 	}
-	journey := health.RollUp(names, touchpoints)
+	losing := map[string]bool{}
+	for stage, c := range conversions {
+		losing[stage] = c.Dropped
+	}
+	journey := health.RollUp(names, touchpoints, losing)
 	m.Status.Health = journey.Health
 	m.Status.Score = journey.Score
 	m.Status.WeakestStage = journey.WeakestStage
@@ -119,6 +132,7 @@ func setHealth(m *cxv1alpha1.JourneyMap, bindings []journey.TouchpointBinding) {
 			MonitoredTouchpoints: monitoredPerStage[s.Name],
 			TotalTouchpoints:     int32(len(m.Spec.Stages[i].Touchpoints)),
 			FiringAlerts:         s.FiringAlerts,
+			Conversion:           conversions[s.Name],
 		})
 	}
 }
@@ -136,6 +150,68 @@ func summarizeMap(m *cxv1alpha1.JourneyMap, reconcileErr error) {
 // quantised by the poller; empty while Prometheus has no series for it.
 func setSuccessRatio(m *cxv1alpha1.JourneyMap, ratio string) {
 	m.Status.SuccessRatio = ratio
+}
+
+// shownConversions are the conversions the map's status shows now, by
+// stage: what stays while Prometheus cannot be asked.
+func shownConversions(m *cxv1alpha1.JourneyMap) map[string]*cxv1alpha1.StageConversion {
+	shown := map[string]*cxv1alpha1.StageConversion{}
+	for _, s := range m.Status.Stages {
+		if s.Conversion != nil {
+			shown[s.Name] = s.Conversion
+		}
+	}
+	return shown
+}
+
+// stageConversions turns the poller's funnel reading into what each stage
+// shows, for the stages the map still has. A dropped conversion says so
+// in the stage's words: "conversion Consideration → Purchase 21%,
+// baseline 48%", and the KPI's floor where one is set.
+func stageConversions(m *cxv1alpha1.JourneyMap, read []health.StageConversion) map[string]*cxv1alpha1.StageConversion {
+	stages := map[string]*cxv1alpha1.Stage{}
+	for i := range m.Spec.Stages {
+		stages[m.Spec.Stages[i].Name] = &m.Spec.Stages[i]
+	}
+	conversions := map[string]*cxv1alpha1.StageConversion{}
+	for _, c := range read {
+		to, from := stages[c.Stage], stages[c.From]
+		if to == nil || from == nil {
+			continue
+		}
+		shown := &cxv1alpha1.StageConversion{From: c.From, Now: c.Now, Baseline: c.Baseline, Dropped: c.Dropped != ""}
+		if shown.Dropped {
+			shown.Message = fmt.Sprintf("conversion %s → %s %s", displayName(from), displayName(to), c.Dropped)
+			if c.Baseline != "" {
+				shown.Message += ", baseline " + c.Baseline
+			}
+			if floor, err := strconv.ParseFloat(kpiFloor(to), 64); err == nil {
+				shown.Message += ", floor " + health.FormatConversion(&floor)
+			}
+		}
+		conversions[c.Stage] = shown
+	}
+	return conversions
+}
+
+func kpiFloor(s *cxv1alpha1.Stage) string {
+	if s.KPI == nil {
+		return ""
+	}
+	return s.KPI.Floor
+}
+
+func displayName(s *cxv1alpha1.Stage) string {
+	if s.DisplayName != "" {
+		return s.DisplayName
+	}
+	return s.Name
+}
+
+// setConversion shows the conversion through the whole funnel, quantised
+// by the poller; empty while Prometheus has no series for it.
+func setConversion(m *cxv1alpha1.JourneyMap, conversion string) {
+	m.Status.Conversion = conversion
 }
 
 // describeLeftOut explains why monitors are missing from a collector.

@@ -58,6 +58,7 @@ func (r *PersonaReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		return ctrl.Result{}, fmt.Errorf("listing the journey maps of persona %s: %w", obj.Name, err)
 	}
 	sort.Slice(maps.Items, func(i, j int) bool { return maps.Items[i].Name < maps.Items[j].Name })
+	setSegment(obj)
 	setJourneys(obj, maps.Items)
 	return ctrl.Result{}, nil
 }

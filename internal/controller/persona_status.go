@@ -7,6 +7,7 @@ import (
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/health"
+	"github.com/journeymap/journey-operator/internal/segment"
 )
 
 func personaStatus(p *cxv1alpha1.Persona) any { return p.Status }
@@ -40,8 +41,24 @@ func setJourneys(p *cxv1alpha1.Persona, maps []cxv1alpha1.JourneyMap) {
 	setCondition(&p.Status.Conditions, p.Generation, cxv1alpha1.JourneyMapsResolvedCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason, message)
 }
 
+// setSegment checks the persona's segment as the rules use it, so that a
+// regular expression RE2 refuses shows on the persona, where it is fixed,
+// and not only on every map and monitor whose rules it breaks.
+func setSegment(p *cxv1alpha1.Persona) {
+	matchers, err := segment.Matchers(p.Spec.Segment)
+	switch {
+	case err != nil:
+		setCondition(&p.Status.Conditions, p.Generation, cxv1alpha1.SegmentValidCondition, metav1.ConditionFalse, cxv1alpha1.InvalidSpecReason, err.Error())
+	case len(matchers) == 0:
+		setCondition(&p.Status.Conditions, p.Generation, cxv1alpha1.SegmentValidCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason, "no segment: the queries of this persona's maps select every customer")
+	default:
+		setCondition(&p.Status.Conditions, p.Generation, cxv1alpha1.SegmentValidCondition, metav1.ConditionTrue, cxv1alpha1.SucceededReason,
+			"the metric SLIs and KPI queries of this persona's maps are narrowed to "+segment.String(matchers))
+	}
+}
+
 func summarizePersona(p *cxv1alpha1.Persona, reconcileErr error) {
-	summarizeReady(&p.Status.Conditions, p.Generation, cxv1alpha1.JourneyMapsResolvedCondition)
+	summarizeReady(&p.Status.Conditions, p.Generation, cxv1alpha1.SegmentValidCondition, cxv1alpha1.JourneyMapsResolvedCondition)
 	if reconcileErr == nil || isTerminal(reconcileErr) {
 		p.Status.ObservedGeneration = p.Generation
 	}

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -67,6 +68,21 @@ func TestSetCoverage(t *testing.T) {
 	}
 	if len(c.UnmonitoredMomentsOfTruth) != 1 || c.UnmonitoredMomentsOfTruth[0] != "checkout" {
 		t.Errorf("unmonitored moments of truth %v, want [checkout]", c.UnmonitoredMomentsOfTruth)
+	}
+	if len(c.UnobservedStages) != 0 {
+		t.Errorf("unobserved stages %v, want none", c.UnobservedStages)
+	}
+
+	// A stage in person, nothing monitored: unobserved, unless its KPI
+	// measures who gets there.
+	m.Spec.Stages = append(m.Spec.Stages,
+		cxv1alpha1.Stage{Name: "meal", Touchpoints: []cxv1alpha1.Touchpoint{{Name: "waiter", Channel: cxv1alpha1.ChannelInPerson}}},
+		cxv1alpha1.Stage{Name: "word-of-mouth", Touchpoints: []cxv1alpha1.Touchpoint{{Name: "friends", Channel: cxv1alpha1.ChannelWordOfMouth}}},
+		cxv1alpha1.Stage{Name: "return-visit", KPI: &cxv1alpha1.StageKPI{Category: cxv1alpha1.KPIRetention, Query: "sum(rate(visits_total[{{.window}}]))"}},
+	)
+	setCoverage(m, bindings)
+	if got := m.Status.Coverage.UnobservedStages; !slices.Equal(got, []string{"meal", "word-of-mouth"}) {
+		t.Errorf("unobserved stages %v, want [meal word-of-mouth]", got)
 	}
 }
 

@@ -1,7 +1,9 @@
 // Package demoshop is a small web shop with the touchpoints of the sample
 // marketing-automation journey — pricing page, trial sign-up flow, contacts
 // API — and a fault switch per touchpoint, so the demo and the end-to-end
-// test can break a touchpoint and watch the operator notice.
+// test can break a touchpoint and watch the operator notice. It also
+// counts the journey's funnel (funnel.go) and can leak customers from a
+// stage while every page answers.
 package demoshop
 
 import (
@@ -42,11 +44,12 @@ type Shop struct {
 	faults map[string]Fault
 	trials map[string]bool
 	mux    *http.ServeMux
+	funnel *funnel
 }
 
 // New returns a shop with every touchpoint working.
 func New() *Shop {
-	s := &Shop{faults: map[string]Fault{}, trials: map[string]bool{}, mux: http.NewServeMux()}
+	s := &Shop{faults: map[string]Fault{}, trials: map[string]bool{}, mux: http.NewServeMux(), funnel: newFunnel(time.Now)}
 	s.mux.HandleFunc("GET /pricing", s.touchpoint(PricingPage, s.pricing))
 	s.mux.HandleFunc("GET /signup", s.touchpoint(Signup, s.signupForm))
 	s.mux.HandleFunc("POST /api/trials", s.touchpoint(Signup, s.createTrial))
@@ -55,6 +58,9 @@ func New() *Shop {
 	s.mux.HandleFunc("GET /faults", s.listFaults)
 	s.mux.HandleFunc("PUT /faults/{touchpoint}", s.setFault)
 	s.mux.HandleFunc("DELETE /faults/{touchpoint}", s.clearFault)
+	s.mux.HandleFunc("GET /metrics", s.metrics)
+	s.mux.HandleFunc("PUT /leaks/{stage}", s.setLeak)
+	s.mux.HandleFunc("DELETE /leaks/{stage}", s.clearLeak)
 	return s
 }
 

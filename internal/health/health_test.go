@@ -1,6 +1,7 @@
 package health
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,7 +103,7 @@ func TestRollUp(t *testing.T) {
 		{Stage: "purchase", Name: "checkout", Criticality: cxv1alpha1.CriticalityCritical, Health: cxv1alpha1.HealthCritical, FiringAlerts: 2},
 		{Stage: "purchase", Name: "signup", Criticality: cxv1alpha1.CriticalityCritical, Health: cxv1alpha1.HealthHealthy},
 	}
-	j := RollUp(stages, touchpoints)
+	j := RollUp(stages, touchpoints, nil)
 	if j.Health != cxv1alpha1.HealthCritical || j.WeakestStage != "purchase" || j.FiringAlerts != 2 {
 		t.Errorf("journey %+v", j)
 	}
@@ -118,7 +119,7 @@ func TestRollUp(t *testing.T) {
 		t.Errorf("an unmonitored stage is %+v, want Unknown without score", j.Stages[3])
 	}
 
-	empty := RollUp(stages, nil)
+	empty := RollUp(stages, nil, nil)
 	if empty.Health != cxv1alpha1.HealthUnknown || empty.Score != nil || empty.WeakestStage != "" {
 		t.Errorf("a map without data: %+v", empty)
 	}
@@ -129,14 +130,35 @@ func TestRollUp(t *testing.T) {
 	}
 }
 
+// TestRollUpLosingStages: a stage whose conversion dropped is at least
+// Degraded with healthy touchpoints, and even with none monitored; it
+// becomes the weakest stage; a Critical stage stays Critical.
+func TestRollUpLosingStages(t *testing.T) {
+	stages := []string{"consideration", "purchase", "onboarding"}
+	touchpoints := []Touchpoint{
+		{Stage: "consideration", Name: "pricing", Criticality: cxv1alpha1.CriticalityHigh, Health: cxv1alpha1.HealthHealthy},
+		{Stage: "purchase", Name: "signup", Criticality: cxv1alpha1.CriticalityCritical, Health: cxv1alpha1.HealthHealthy},
+	}
+	j := RollUp(stages, touchpoints, map[string]bool{"purchase": true, "onboarding": true})
+	got := []cxv1alpha1.Health{j.Stages[0].Health, j.Stages[1].Health, j.Stages[2].Health}
+	want := []cxv1alpha1.Health{cxv1alpha1.HealthHealthy, cxv1alpha1.HealthDegraded, cxv1alpha1.HealthDegraded}
+	if !slices.Equal(got, want) || j.Health != cxv1alpha1.HealthDegraded || j.WeakestStage != "purchase" {
+		t.Errorf("stages %v, journey %s, weakest %q; want %v, Degraded, purchase", got, j.Health, j.WeakestStage, want)
+	}
+	touchpoints[1].Health = cxv1alpha1.HealthCritical
+	if j := RollUp(stages, touchpoints, map[string]bool{"purchase": true}); j.Stages[1].Health != cxv1alpha1.HealthCritical {
+		t.Errorf("a Critical stage losing customers is %s, want Critical", j.Stages[1].Health)
+	}
+}
+
 func ptr32(v int32) *int32 { return &v }
 
 // The query set is fixed: the number of queries does not depend on the
 // monitors, and every query keeps to the watched namespaces.
 func TestQueriesAreFixedAndScoped(t *testing.T) {
 	few, many := queries([]string{"1h", "5m"}, namespaceScope([]string{"shop", " "})), queries([]string{"1h", "28d", "30d", "5m"}, namespaceScope([]string{"shop"}))
-	if len(few) != len(many) || len(few) != 5 {
-		t.Fatalf("%d and %d queries, want 5 for both", len(few), len(many))
+	if len(few) != len(many) || len(few) != 6 {
+		t.Fatalf("%d and %d queries, want 6 for both", len(few), len(many))
 	}
 	for _, q := range many {
 		if !strings.Contains(q.promql, `namespace=~"shop"`) {

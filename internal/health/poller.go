@@ -108,6 +108,17 @@ type JourneyReading struct {
 	// SuccessRatio is the journey success ratio, quantised (FormatRatio);
 	// empty without a series.
 	SuccessRatio string
+	// Conversion is the conversion from the first stage with a KPI query
+	// to the last (FormatConversion); Conversions are those into each
+	// stage, by stage name. Empty without series.
+	Conversion  string
+	Conversions []StageConversion
+}
+
+// Same says whether a reader would show r and o alike.
+func (r JourneyReading) Same(o JourneyReading) bool {
+	return r.Polled == o.Polled && r.Unreachable == o.Unreachable && r.SuccessRatio == o.SuccessRatio &&
+		r.Conversion == o.Conversion && slices.Equal(r.Conversions, o.Conversions)
 }
 
 type monitorWatch struct {
@@ -294,7 +305,7 @@ func (p *Poller) changedLocked() (monitors, maps []types.NamespacedName) {
 		}
 	}
 	for key, m := range p.maps {
-		if r := p.journeyReadingLocked(m.journey); r != m.sent {
+		if r := p.journeyReadingLocked(m.journey); !r.Same(m.sent) {
 			m.sent = r
 			maps = append(maps, key)
 		}
@@ -378,6 +389,7 @@ func (p *Poller) journeyReadingLocked(key JourneyKey) JourneyReading {
 	if v, ok := p.latest.journeys[key]; ok {
 		r.SuccessRatio = FormatRatio(v)
 	}
+	r.Conversion, r.Conversions = p.latest.funnels[key].conversions()
 	return r
 }
 

@@ -23,7 +23,10 @@ func TestPollerReadsOnlyProducedSeries(t *testing.T) {
 	}
 	journeyMap := &cxv1alpha1.JourneyMap{Spec: cxv1alpha1.JourneyMapSpec{
 		PersonaRef: cxv1alpha1.LocalObjectReference{Name: "startup-cmo"},
-		Stages:     []cxv1alpha1.Stage{{Name: "purchase", Touchpoints: []cxv1alpha1.Touchpoint{{Name: "checkout", Channel: "web"}}}},
+		Stages: []cxv1alpha1.Stage{
+			{Name: "consideration", KPI: &cxv1alpha1.StageKPI{Query: "sum(rate(visits_total[{{.window}}]))"}},
+			{Name: "purchase", KPI: &cxv1alpha1.StageKPI{Query: "sum(rate(signups_total[{{.window}}]))"}, Touchpoints: []cxv1alpha1.Touchpoint{{Name: "checkout", Channel: "web"}}},
+		},
 	}}
 	journeyMap.Name, journeyMap.Namespace = "trial", "shop"
 	var windows []string
@@ -42,7 +45,7 @@ func TestPollerReadsOnlyProducedSeries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rollup, err := render.JourneyRules(journeyMap, []journey.TouchpointBinding{b})
+		rollup, err := render.JourneyRules(journeyMap, nil, []journey.TouchpointBinding{b})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,6 +80,12 @@ func TestPollerReadsOnlyProducedSeries(t *testing.T) {
 			}
 			return nil
 		})
+	}
+	// Each funnel series the poller reads is recorded.
+	for _, name := range []string{series.StageConversion + series.FunnelLongWindow, series.StageConversionBaseline, series.StageConversionDropped, series.JourneyConversion + series.FunnelLongWindow} {
+		if !produced[name] {
+			t.Errorf("the poller reads %s, which the rules do not record", name)
+		}
 	}
 	// Each error-ratio window the poller reads is recorded.
 	for _, w := range append([]string{shortWindow, lastHourWindow}, windows...) {

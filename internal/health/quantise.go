@@ -20,6 +20,8 @@ import (
 //     "14");
 //   - latency: 2 significant digits, no finer than 1ms ("230ms", "1.2s");
 //   - journey success ratio: 4 decimals, i.e. 0.01 % ("0.9731").
+//   - conversion between stages: whole percent ("48%"; FormatConversion),
+//     a dropped one rounded down, so it never reads as high as its floor.
 //
 // Health itself is judged on the raw values (see Judge).
 

@@ -115,7 +115,10 @@ func (w weightedScore) value() *int32 {
 
 // RollUp rolls monitored touchpoints up into their stages and the journey.
 // stages lists every stage of the map in order, monitored or not.
-func RollUp(stages []string, touchpoints []Touchpoint) Journey {
+// losing are the stages whose conversion dropped: customers stop getting
+// there even if every touchpoint answers, so such a stage is at least
+// Degraded, monitored touchpoints or not.
+func RollUp(stages []string, touchpoints []Touchpoint, losing map[string]bool) Journey {
 	byStage := map[string][]Touchpoint{}
 	for _, t := range touchpoints {
 		byStage[t.Stage] = append(byStage[t.Stage], t)
@@ -131,6 +134,9 @@ func RollUp(stages []string, touchpoints []Touchpoint) Journey {
 			stage.FiringAlerts += t.FiringAlerts
 			stageScore.add(t)
 			total.add(t)
+		}
+		if losing[name] {
+			stage.Health = Worst(stage.Health, cxv1alpha1.HealthDegraded)
 		}
 		stage.Score = stageScore.value()
 		journey.Stages = append(journey.Stages, stage)

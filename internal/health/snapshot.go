@@ -92,10 +92,11 @@ const (
 type snapshot struct {
 	touchpoints map[TouchpointKey]*touchpointSeries
 	journeys    map[JourneyKey]float64
+	funnels     map[JourneyKey]*funnelSeries
 }
 
 func newSnapshot() *snapshot {
-	return &snapshot{touchpoints: map[TouchpointKey]*touchpointSeries{}, journeys: map[JourneyKey]float64{}}
+	return &snapshot{touchpoints: map[TouchpointKey]*touchpointSeries{}, journeys: map[JourneyKey]float64{}, funnels: map[JourneyKey]*funnelSeries{}}
 }
 
 func (s *snapshot) touchpoint(m model.Metric) *touchpointSeries {
@@ -160,6 +161,7 @@ func queries(windows []string, scope string) []query {
 				matchers(`touchpoint!=""`, scope), matchers(`alertstate="firing"`, `touchpoint!=""`, scope)),
 			file: fileAlert,
 		},
+		conversionQuery(scope),
 	}
 }
 

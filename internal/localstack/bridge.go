@@ -30,6 +30,9 @@ type bridge struct {
 	workDir     string
 	probeBinary string
 	promURL     string
+	// shopTarget is the demo shop's address, scraped beside the probes
+	// for the funnel counters the sample map's KPI queries read.
+	shopTarget string
 
 	rulesDir, probesDir, targetsFile string
 	probes                           map[string]*probeProcess
@@ -49,7 +52,7 @@ func (b *bridge) prepare() error {
 			return err
 		}
 	}
-	return writeIfChanged(b.targetsFile, []byte("[]"))
+	return b.writeTargets()
 }
 
 func (b *bridge) run(ctx context.Context) {
@@ -192,6 +195,9 @@ func (b *bridge) writeTargets() error {
 	targets := make([]string, 0, len(b.probes))
 	for _, p := range b.probes {
 		targets = append(targets, p.address)
+	}
+	if b.shopTarget != "" {
+		targets = append(targets, b.shopTarget)
 	}
 	sort.Strings(targets)
 	data, err := json.Marshal([]map[string]any{{"targets": targets, "labels": map[string]string{}}})

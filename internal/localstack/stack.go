@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -111,6 +112,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		workDir:     opts.WorkDir,
 		probeBinary: probeBinary,
 		promURL:     "http://" + promAddress,
+		shopTarget:  strings.TrimPrefix(s.ShopURL, "http://"),
 		probes:      map[string]*probeProcess{},
 	}
 	if err := b.prepare(); err != nil {

@@ -18,8 +18,10 @@ const stageDegradedFor = "10m"
 // JourneyRules is the roll-up rule set of a journey map: the success ratio
 // of each stage and of the whole journey, and an alert per monitored stage
 // that falls below what its touchpoints' objectives promise together.
-// monitored are the map's bound monitors.
-func JourneyRules(journeyMap *cxv1alpha1.JourneyMap, monitored []journey.TouchpointBinding) (RulesObject, error) {
+// monitored are the map's bound monitors. With stage KPI queries it adds
+// the funnel (see funnelRules), narrowed to the persona's segment; persona
+// is nil while unknown.
+func JourneyRules(journeyMap *cxv1alpha1.JourneyMap, persona *cxv1alpha1.Persona, monitored []journey.TouchpointBinding) (RulesObject, error) {
 	sel := fmt.Sprintf(`namespace=%q, journey=%q`, journeyMap.Namespace, journeyMap.Name)
 	// A touchpoint watched by a probe and a metric counts once, by its
 	// worse SLI.
@@ -56,6 +58,11 @@ func JourneyRules(journeyMap *cxv1alpha1.JourneyMap, monitored []journey.Touchpo
 		}
 		rules = append(rules, stageDegradedRule(journeyMap, stage, sel, objective))
 	}
+	funnel, err := funnelRules(journeyMap, persona, sel)
+	if err != nil {
+		return RulesObject{}, err
+	}
+	rules = append(rules, funnel...)
 	return RulesObject{
 		Name:   JourneyRulesName(journeyMap.Name),
 		Owner:  journeyMap,

@@ -50,7 +50,7 @@ func TestPersonaExpectationsReachRules(t *testing.T) {
 		}
 	}
 
-	rollup, err := render.JourneyRules(b.Map, []journey.TouchpointBinding{b})
+	rollup, err := render.JourneyRules(b.Map, b.Persona, []journey.TouchpointBinding{b})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestPersonaExpectationsReachRules(t *testing.T) {
 	if _, err := render.MonitorRules(b); err == nil || !strings.Contains(err.Error(), "spec.expectations.availabilityPercent") {
 		t.Errorf("without any availability objective: error %v, want one naming both fields", err)
 	}
-	if _, err := render.JourneyRules(b.Map, []journey.TouchpointBinding{b}); err == nil {
+	if _, err := render.JourneyRules(b.Map, b.Persona, []journey.TouchpointBinding{b}); err == nil {
 		t.Error("the roll-up accepted a monitor without any availability objective")
 	}
 }

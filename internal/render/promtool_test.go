@@ -11,6 +11,7 @@ import (
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/controlplane"
 	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
@@ -31,6 +32,10 @@ import (
 //	                            as the e2e tests shorten it
 //	contacts-api.rules.yaml     probe and errors/total metric SLIs, 99.9% over 30d
 //	checkout.rules.yaml         good/total metric SLI, 99.5% over the default 28d
+//	onboarding-call-1h.rules.yaml
+//	                            a threshold SLI on a staffed touchpoint: the
+//	                            p90 wait for the onboarding call at most 120s,
+//	                            99% of the time over 1h
 //	journey-marketing-automation-trial.rules.yaml
 //	                            the map's stage and journey roll-up
 func TestPromtoolRules(t *testing.T) {
@@ -126,15 +131,31 @@ func promtoolRuleFiles(t *testing.T) map[string][]monitoringv1.RuleGroup {
 			files["pricing-page-1h.rules.yaml"] = monitorGroups(t, bind(t, maps, short))
 		}
 	}
-	if len(files) != 4 {
+	files["onboarding-call-1h.rules.yaml"] = monitorGroups(t, bind(t, maps, onboardingCallMonitor()))
+	if len(files) != 5 {
 		t.Fatalf("the samples lack a monitor the promtool tests need; rendered %d rule files", len(files))
 	}
-	rollup, err := render.JourneyRules(maps[journeyName], journeyBindings)
+	rollup, err := render.JourneyRules(maps[journeyName], nil, journeyBindings)
 	if err != nil {
 		t.Fatal(err)
 	}
 	files["journey-"+journeyName+".rules.yaml"] = rollup.Groups
 	return files
+}
+
+// onboardingCallMonitor watches a touchpoint people staff, through the
+// level its call system records: the p90 wait to be answered.
+func onboardingCallMonitor() *cxv1alpha1.TouchpointMonitor {
+	m := &cxv1alpha1.TouchpointMonitor{Spec: cxv1alpha1.TouchpointMonitorSpec{
+		JourneyMapRef: cxv1alpha1.LocalObjectReference{Name: "marketing-automation-trial"},
+		Touchpoint:    "onboarding-call",
+		Metric: &cxv1alpha1.MetricSLI{Threshold: &cxv1alpha1.ThresholdSLI{
+			Query: `max by (team) (onboarding_call_wait_seconds{quantile="0.9"})`, Max: "120",
+		}},
+		Objectives: cxv1alpha1.Objectives{Availability: "99", Window: "1h"},
+	}}
+	m.Name, m.Namespace = "onboarding-call", "shop"
+	return m
 }
 
 func monitorGroups(t *testing.T, b journey.TouchpointBinding) []monitoringv1.RuleGroup {

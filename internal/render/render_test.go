@@ -177,7 +177,7 @@ func TestJourneyRulesGolden(t *testing.T) {
 				bindings = append(bindings, bind(t, maps, m))
 			}
 		}
-		rules, err := render.JourneyRules(journeyMap, bindings)
+		rules, err := render.JourneyRules(journeyMap, nil, bindings)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,7 +209,7 @@ func TestRulesParseWithPrometheus(t *testing.T) {
 				bindings = append(bindings, bind(t, maps, m))
 			}
 		}
-		rules, err := render.JourneyRules(journeyMap, bindings)
+		rules, err := render.JourneyRules(journeyMap, nil, bindings)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,7 +39,11 @@ const (
 // the window's last 5 minutes, and any increase across a scrape gap
 // (testdata/promtool/long-windows.yaml: 0.6% of the value over a day).
 func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGroup, error) {
-	metric, err := parseMetricQueries(binding.Monitor.Spec.Metric)
+	matchers, err := personaSegment(binding.Persona)
+	if err != nil {
+		return nil, err
+	}
+	metric, err := parseMetricQueries(binding.Monitor.Spec.Metric, matchers)
 	if err != nil {
 		return nil, err
 	}
@@ -185,13 +189,14 @@ func (b touchpoint) rateRecords(sli string) ([]monitoringv1.Rule, error) {
 // errorRatioExpr is an SLI's error ratio over a window: over
 // series.RateWindow the ratio of the rate records; over a long window the
 // ratio of their sums across it where the SLI adds up over time (see
-// counterFunc); else the ratio of the raw rates over the window.
+// counterFunc), and over every window for a threshold SLI, whose records
+// count evaluations; else the ratio of the raw rates over the window.
 func (b touchpoint) errorRatioExpr(sli, window string, long bool) (string, error) {
 	failures, attempts := series.TouchpointFailures+b.recordSelector(sli), series.TouchpointAttempts+b.recordSelector(sli)
 	if window == series.RateWindow {
 		return fmt.Sprintf("%s / %s", failures, attempts), nil
 	}
-	if long && (sli == series.SLIProbe || b.metric.additive) {
+	if long && (sli == series.SLIProbe || b.metric.additive) || sli == series.SLIMetric && b.metric.timeSlices {
 		return fmt.Sprintf("sum_over_time(%s[%s]) / sum_over_time(%s[%s])", failures, window, attempts, window), nil
 	}
 	bad, total, good, err := b.rates(sli, window)

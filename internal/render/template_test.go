@@ -116,7 +116,7 @@ func hostileRules(t *testing.T, set func(*cxv1alpha1.JourneyMap, *cxv1alpha1.Tou
 	if err != nil {
 		t.Fatal(err)
 	}
-	rollup, err := render.JourneyRules(journeyMap, []journey.TouchpointBinding{b})
+	rollup, err := render.JourneyRules(journeyMap, nil, []journey.TouchpointBinding{b})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,13 +3,16 @@ package render
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/segment"
 )
 
 // windowSentinel stands in for {{.window}} while a query is parsed: a valid
@@ -129,13 +132,20 @@ type metricQueries struct {
 	// function (see counterFunc): their long windows are then computed
 	// from their 5m records.
 	additive bool
+	// timeSlices is true for a threshold SLI: each evaluation is one
+	// attempt, so every window is computed from the 5m records.
+	timeSlices bool
 }
 
-// parseMetricQueries parses the queries of a metric SLI; nil for a
-// monitor without one. The error names every spec field at fault.
-func parseMetricQueries(metric *cxv1alpha1.MetricSLI) (*metricQueries, error) {
+// parseMetricQueries parses the queries of a metric SLI, narrowed to the
+// persona's segment; nil for a monitor without one. The error names every
+// spec field at fault.
+func parseMetricQueries(metric *cxv1alpha1.MetricSLI, matchers []*labels.Matcher) (*metricQueries, error) {
 	if metric == nil {
 		return nil, nil
+	}
+	if metric.Threshold != nil {
+		return parseThreshold(metric.Threshold, matchers)
 	}
 	q := &metricQueries{errors: metric.ErrorsQuery != ""}
 	field, query := "spec.metric.goodQuery", metric.GoodQuery
@@ -143,14 +153,54 @@ func parseMetricQueries(metric *cxv1alpha1.MetricSLI) (*metricQueries, error) {
 		field, query = "spec.metric.errorsQuery", metric.ErrorsQuery
 	}
 	var badErr, totalErr error
-	q.bad, badErr = parseWindowQuery(field, query)
-	q.total, totalErr = parseWindowQuery("spec.metric.totalQuery", metric.TotalQuery)
+	q.bad, badErr = parseSegmentedQuery(field, query, matchers)
+	q.total, totalErr = parseSegmentedQuery("spec.metric.totalQuery", metric.TotalQuery, matchers)
 	if err := errors.Join(badErr, totalErr); err != nil {
 		return nil, err
 	}
 	badFunc, badOK := counterFunc(q.bad.expr)
 	totalFunc, totalOK := counterFunc(q.total.expr)
 	q.additive = badOK && totalOK && badFunc == totalFunc
+	return q, nil
+}
+
+// parseThreshold turns a threshold SLI into event queries over time
+// slices: while the level has a value it is attempted once per
+// evaluation (1), and fails (1) while its worst series is on the wrong
+// side of the threshold. Neither has a window: every window is a ratio
+// of sums of the 5m records, the share of evaluations that failed.
+func parseThreshold(threshold *cxv1alpha1.ThresholdSLI, matchers []*labels.Matcher) (*metricQueries, error) {
+	const field = "spec.metric.threshold"
+	worst, wrongSide, limit := "max", ">", threshold.Max
+	if threshold.Max == "" {
+		worst, wrongSide, limit = "min", "<", threshold.Min
+	}
+	if _, err := strconv.ParseFloat(limit, 64); err != nil {
+		return nil, fmt.Errorf("%s: %q is not a number", field, limit)
+	}
+	if strings.Contains(threshold.Query, windowPlaceholder) {
+		return nil, fmt.Errorf("%s.query reads a level as it is now and takes no %s placeholder", field, windowPlaceholder)
+	}
+	promql := parser.NewParser(parser.Options{})
+	level, err := promql.ParseExpr(threshold.Query)
+	if err != nil {
+		return nil, fmt.Errorf("%s.query is not valid PromQL: %w", field, err)
+	}
+	if err := segment.Narrow(level, matchers); err != nil {
+		return nil, fmt.Errorf("%s.query: narrowing to the persona's segment: %w", field, err)
+	}
+	q := &metricQueries{errors: true, timeSlices: true}
+	for _, part := range []struct {
+		into *windowQuery
+		expr string
+	}{
+		{&q.bad, fmt.Sprintf("%s(%s) %s bool %s", worst, level, wrongSide, limit)},
+		{&q.total, fmt.Sprintf("count(%s) > bool 0", level)},
+	} {
+		if part.into.expr, err = promql.ParseExpr(part.expr); err != nil {
+			return nil, fmt.Errorf("%s: %w", field, err)
+		}
+	}
 	return q, nil
 }
 

@@ -46,6 +46,32 @@ const (
 	StageSuccess = "journey:stage_success:ratio_rate5m"
 	// JourneySuccess is the share of customers who get through the journey.
 	JourneySuccess = "journey:success:ratio_rate5m"
+
+	// FunnelShortWindow and FunnelLongWindow are the windows of the funnel
+	// records below: the short one judges a drop, the long one is the
+	// steadier baseline a week later and what status shows.
+	FunnelShortWindow = RateWindow
+	FunnelLongWindow  = "30m"
+	// StageEntrants is the prefix of the rate at which customers reach a
+	// stage (its KPI query) over a window, e.g.
+	// journey:stage_entrants:rate5m.
+	StageEntrants = "journey:stage_entrants:rate"
+	// StageConversion is the prefix of the share of the previous stage's
+	// entrants (label from_stage) that reach a stage (label stage) over a
+	// window, e.g. journey:stage_conversion:ratio_rate30m.
+	StageConversion = "journey:stage_conversion:ratio_rate"
+	// StageConversionBaseline is the conversion into a stage over
+	// FunnelLongWindow one week earlier: what a drop is measured against.
+	StageConversionBaseline = "journey:stage_conversion_baseline:ratio_rate" + FunnelLongWindow
+	// StageConversionDropped is the conversion into a stage over
+	// FunnelShortWindow, present only while it has dropped (below half its
+	// baseline or below the KPI's floor, with enough traffic to tell):
+	// JourneyConversionDrop fires when it lasts, the health poller shows
+	// it at once.
+	StageConversionDropped = "journey:stage_conversion_dropped:ratio_rate" + FunnelShortWindow
+	// JourneyConversion is the prefix of the share of the first measured
+	// stage's entrants that reach the last one over a window.
+	JourneyConversion = "journey:conversion:ratio_rate"
 )
 
 // Alerts of the operator's rules.
@@ -54,6 +80,7 @@ const (
 	TelemetryAbsentAlert = "JourneyTouchpointTelemetryAbsent"
 	LatencyHighAlert     = "JourneyTouchpointLatencyHigh"
 	StageDegradedAlert   = "JourneyStageDegraded"
+	ConversionDropAlert  = "JourneyConversionDrop"
 )
 
 // The value of the sli label of a touchpoint's recorded series.

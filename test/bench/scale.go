@@ -373,7 +373,7 @@ func renderChildren(j journeys) ([]client.Object, error) {
 		dep, err2 := render.BuildCollectorDeployment(collector, s)
 		svc, err3 := render.BuildCollectorService(collector, s)
 		sm, err4 := render.BuildServiceMonitor(collector, s)
-		rules, err5 := render.JourneyRules(journey, byMap[journey.Name])
+		rules, err5 := render.JourneyRules(journey, nil, byMap[journey.Name])
 		if err := firstError(err1, err2, err3, err4, err5); err != nil {
 			return nil, err
 		}

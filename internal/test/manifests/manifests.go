@@ -39,6 +39,10 @@ func InvalidCases() []Invalid {
 		{"persona max latency an hour", ValidPersona, Set("1h", "spec", "expectations", "maxLatency"), "maxLatency must be greater than 0s and at most 5m"},
 		{"persona max latency overflowing", ValidPersona, Set("9999999999999h", "spec", "expectations", "maxLatency"), "maxLatency must be a duration such as 2s or 800ms"},
 		{"persona tech savviness unknown", ValidPersona, Set("Wizard", "spec", "techSavviness"), `Unsupported value: "Wizard"`},
+		{"persona segment label not a label name", ValidPersona, Set([]any{map[string]any{"name": "plan-tier", "operator": "=", "value": "x"}}, "spec", "segment"), "spec.segment[0].name"},
+		{"persona segment label reserved", ValidPersona, Set([]any{map[string]any{"name": "__name__", "operator": "=", "value": "x"}}, "spec", "segment"), "segment label names starting with __ are reserved by Prometheus"},
+		{"persona segment operator unknown", ValidPersona, Set([]any{map[string]any{"name": "plan", "operator": "==", "value": "x"}}, "spec", "segment"), `Unsupported value: "=="`},
+		{"persona segment label twice", ValidPersona, Set([]any{map[string]any{"name": "plan", "operator": "=", "value": "a"}, map[string]any{"name": "plan", "operator": "!=", "value": "b"}}, "spec", "segment"), "Duplicate value"},
 
 		// JourneyMap
 		{"map without persona", ValidMap, Del("spec", "personaRef"), "spec.personaRef: Required value"},
@@ -54,6 +58,12 @@ func InvalidCases() []Invalid {
 		{"map channel unknown", ValidMap, Set("carrier-pigeon", "spec", "stages", 0, "touchpoints", 0, "channel"), `Unsupported value: "carrier-pigeon"`},
 		{"map touchpoint without channel", ValidMap, Del("spec", "stages", 0, "touchpoints", 0, "channel"), "channel: Required value"},
 		{"map kpi unknown", ValidMap, Set(map[string]any{"category": "Vanity"}, "spec", "stages", 0, "kpi"), `Unsupported value: "Vanity"`},
+		{"map kpi query without window", ValidMap, Set(map[string]any{"category": "Acquisition", "query": "sum(rate(visits_total[5m]))"}, "spec", "stages", 0, "kpi"), "kpi.query must use the {{.window}} placeholder for its range"},
+		{"map kpi floor above 1", ValidMap, Set(map[string]any{"category": "Acquisition", "floor": "1.5"}, "spec", "stages", 0, "kpi"), "floor must be a fraction between 0 and 1"},
+		{"map kpi floor zero", ValidMap, Set(map[string]any{"category": "Acquisition", "floor": "0"}, "spec", "stages", 0, "kpi"), "floor must be a fraction between 0 and 1"},
+		{"map kpi floor a percentage", ValidMap, Set(map[string]any{"category": "Acquisition", "floor": "20%"}, "spec", "stages", 0, "kpi"), "floor must be a fraction between 0 and 1"},
+		{"map kpi drop for in seconds", ValidMap, Set(map[string]any{"category": "Acquisition", "dropFor": "90s"}, "spec", "stages", 0, "kpi"), "dropFor must be a whole number of minutes or hours"},
+		{"map kpi min rate negative", ValidMap, Set(map[string]any{"category": "Acquisition", "minRate": "-1"}, "spec", "stages", 0, "kpi"), "minRate must be a non-negative decimal number of entrants per second"},
 		{"map criticality unknown", ValidMap, Set("Meh", "spec", "stages", 0, "touchpoints", 0, "criticality"), `Unsupported value: "Meh"`},
 		{"map layer unknown", ValidMap, Set("Sidestage", "spec", "stages", 0, "touchpoints", 0, "layer"), `Unsupported value: "Sidestage"`},
 
@@ -140,6 +150,12 @@ func InvalidCases() []Invalid {
 			map[string]any{"name": "login", "url": "https://app.example.com/login", "capture": []any{map[string]any{"name": "token", "from": "Cookie", "expression": "sid"}}},
 		}}}), `Unsupported value: "Cookie"`},
 		{"monitor metric without window placeholder", ValidMonitor, Set(map[string]any{"errorsQuery": `sum(rate(http_requests_total{code=~"5.."}[5m]))`, "totalQuery": "sum(rate(http_requests_total[{{.window}}]))"}, "spec", "metric"), "errorsQuery must use the {{.window}} placeholder for its range"},
+		{"monitor metric without total", ValidMonitor, Set(map[string]any{"errorsQuery": "sum(rate(e[{{.window}}]))"}, "spec", "metric"), "a metric SLI with errorsQuery or goodQuery needs totalQuery"},
+		{"monitor threshold with total", ValidMonitor, Set(map[string]any{"threshold": map[string]any{"query": "max(wait_seconds)", "max": "120"}, "totalQuery": "sum(rate(t[{{.window}}]))"}, "spec", "metric"), "a threshold SLI sets threshold alone, without errorsQuery, goodQuery or totalQuery"},
+		{"monitor threshold without a limit", ValidMonitor, Set(map[string]any{"threshold": map[string]any{"query": "max(wait_seconds)"}}, "spec", "metric"), "a threshold sets exactly one of max or min"},
+		{"monitor threshold with both limits", ValidMonitor, Set(map[string]any{"threshold": map[string]any{"query": "max(wait_seconds)", "max": "120", "min": "1"}}, "spec", "metric"), "a threshold sets exactly one of max or min"},
+		{"monitor threshold with a window", ValidMonitor, Set(map[string]any{"threshold": map[string]any{"query": "max(rate(w[{{.window}}]))", "max": "1"}}, "spec", "metric"), "threshold.query reads a level as it is now and takes no {{.window}} placeholder"},
+		{"monitor threshold limit not a number", ValidMonitor, Set(map[string]any{"threshold": map[string]any{"query": "max(wait_seconds)", "max": "2m"}}, "spec", "metric"), "max must be a decimal number"},
 		{"monitor metric with good and errors", ValidMonitor, Set(map[string]any{"errorsQuery": "sum(rate(e[{{.window}}]))", "goodQuery": "sum(rate(g[{{.window}}]))", "totalQuery": "sum(rate(t[{{.window}}]))"}, "spec", "metric"), "a metric SLI sets exactly one of errorsQuery or goodQuery"},
 		{"monitor latency without probe", ValidMonitor, func(obj map[string]any) {
 			delete(obj["spec"].(map[string]any), "probe")
