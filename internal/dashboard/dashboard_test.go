@@ -211,7 +211,7 @@ func build(t *testing.T, s sample) grafana.Dashboard { //nolint:staticcheck // t
 func TestQueriesReadRecordedSeries(t *testing.T) {
 	for n, s := range samples(t) {
 		recorded := map[string]bool{"ALERTS": true}
-		rules, err := render.JourneyRules(s.journeyMap, s.bindings)
+		rules, err := render.JourneyRules(s.journeyMap, nil, s.bindings)
 		if err != nil {
 			t.Fatal(err)
 		}
