@@ -154,7 +154,7 @@ verify: generate manifests lint tidy-check ## Regenerate, lint and tidy-check; f
 
 .PHONY: test
 test: tools verify chromium ## Run every test against a real kube-apiserver and etcd built into bin/.
-	go test -count=1 ./... -timeout 30m
+	go test -count=1 ./... -timeout 60m
 
 # The map's browser tests drive a real Chromium (chromedp). Debian's package
 # is installed only when none is on PATH; the tests find it there.
