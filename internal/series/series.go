@@ -54,6 +54,10 @@ const (
 	TelemetryAbsentAlert = "JourneyTouchpointTelemetryAbsent"
 	LatencyHighAlert     = "JourneyTouchpointLatencyHigh"
 	StageDegradedAlert   = "JourneyStageDegraded"
+	// CollectorDownAlert fires once per journey when none of its probe
+	// series exist: the collector is down or not scraped. It inhibits the
+	// journey's per-touchpoint TelemetryAbsent alerts of probe SLIs.
+	CollectorDownAlert = "JourneyCollectorDown"
 )
 
 // The value of the sli label of a touchpoint's recorded series.
