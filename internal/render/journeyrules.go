@@ -152,12 +152,7 @@ func stageDegradedRule(journeyMap *cxv1alpha1.JourneyMap, stage *cxv1alpha1.Stag
 // and they are inhibited from their first notification on. Returns false
 // when no touchpoint of the map is probed.
 func collectorDownRule(journeyMap *cxv1alpha1.JourneyMap, monitored []journey.TouchpointBinding, sel string) (monitoringv1.Rule, bool) {
-	probed := 0
-	for _, b := range monitored {
-		if b.Monitor.Spec.Probe != nil {
-			probed++
-		}
-	}
+	probed := probedCount(monitored)
 	if probed == 0 {
 		return monitoringv1.Rule{}, false
 	}
@@ -180,4 +175,15 @@ func collectorDownRule(journeyMap *cxv1alpha1.JourneyMap, monitored []journey.To
 			"runbook_url": runbookURL(series.CollectorDownAlert),
 		},
 	}, true
+}
+
+// probedCount is how many of the bindings have a probe.
+func probedCount(monitored []journey.TouchpointBinding) int {
+	probed := 0
+	for _, b := range monitored {
+		if b.Monitor.Spec.Probe != nil {
+			probed++
+		}
+	}
+	return probed
 }
