@@ -51,7 +51,14 @@ type Routing struct {
 	Conflicts []RouteConflict
 	// Inhibitions are the inhibition rules.
 	Inhibitions []Inhibition
+	// Maintenance says whether a touchpoint has maintenance windows: its
+	// JourneyMaintenance alert only inhibits and is routed to
+	// NullReceiver.
+	Maintenance bool
 }
+
+// NullReceiver has no integrations: what is routed to it reaches no one.
+const NullReceiver = "journey-null"
 
 // TeamRoute sends a team's alerts to a receiver. Map is the map that named
 // it, whose receiversFrom defines the receiver.
@@ -118,6 +125,21 @@ func BuildRouting(namespace string, journeys []RoutedJourney) Routing {
 		routing.Inhibitions = append(routing.Inhibitions, criticalPageInhibitsStages(namespace, j)...)
 		collectorDown = collectorDown || probedCount(j.Monitored) > 0
 	}
+	routing.Maintenance = maintenance(journeys)
+	if routing.Maintenance {
+		inMaintenance := []monitoringv1alpha1.Matcher{equals("namespace", namespace), equals("alertname", series.MaintenanceAlert)}
+		routing.Inhibitions = append(routing.Inhibitions,
+			Inhibition{
+				Source: inMaintenance,
+				Target: []monitoringv1alpha1.Matcher{equals("namespace", namespace), {Name: "alertname", Value: series.MaintenanceAlert, MatchType: monitoringv1alpha1.MatchNotEqual}},
+				Equal:  []string{"namespace", "journey", "touchpoint"},
+			},
+			Inhibition{
+				Source: inMaintenance,
+				Target: []monitoringv1alpha1.Matcher{equals("namespace", namespace), equals("alertname", series.StageDegradedAlert)},
+				Equal:  []string{"namespace", "journey", "stage"},
+			})
+	}
 	if collectorDown {
 		routing.Inhibitions = append(routing.Inhibitions, Inhibition{
 			Source: []monitoringv1alpha1.Matcher{equals("namespace", namespace), equals("alertname", series.CollectorDownAlert)},
@@ -183,6 +205,19 @@ func criticalPageInhibitsStages(namespace string, j RoutedJourney) []Inhibition 
 		}
 	}
 	return inhibitions
+}
+
+// maintenance says whether a touchpoint of the journeys can be in
+// maintenance, i.e. has the JourneyMaintenance alert.
+func maintenance(journeys []RoutedJourney) bool {
+	for _, j := range journeys {
+		for _, b := range alerting(j.Monitored) {
+			if b.Monitor.Spec.Probe != nil && len(b.MaintenanceWindows()) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // alerting are the bindings whose monitors generate alerts.
@@ -273,8 +308,18 @@ func BuildAlertmanagerConfig(routing Routing, receivers []monitoringv1alpha1.Rec
 		GroupBy:  routeGroupBy,
 		Matchers: routing.journeyAlerts(),
 	}
+	children := make([]monitoringv1alpha1.Route, 0, len(routing.Routes)+1)
+	if routing.Maintenance {
+		// Alerts of teams without a route reach Alertmanager's default
+		// route; the README says to send severity "none" nowhere there.
+		config.Spec.Receivers = append([]monitoringv1alpha1.Receiver{{Name: NullReceiver}}, config.Spec.Receivers...)
+		children = append(children, monitoringv1alpha1.Route{Receiver: NullReceiver, Matchers: []monitoringv1alpha1.Matcher{equals("alertname", series.MaintenanceAlert)}})
+	}
 	for _, r := range routing.Routes {
-		child, err := json.Marshal(monitoringv1alpha1.Route{Receiver: r.Receiver, Matchers: []monitoringv1alpha1.Matcher{equals("team", r.Team)}})
+		children = append(children, monitoringv1alpha1.Route{Receiver: r.Receiver, Matchers: []monitoringv1alpha1.Matcher{equals("team", r.Team)}})
+	}
+	for _, r := range children {
+		child, err := json.Marshal(r)
 		if err != nil {
 			return nil, err
 		}
@@ -310,11 +355,19 @@ func AlertmanagerBlock(routings []Routing) ([]byte, error) {
 		Route struct {
 			Routes []plainRoute `json:"routes"`
 		} `json:"route"`
-		InhibitRules []plainInhibitRule `json:"inhibit_rules"`
+		InhibitRules []plainInhibitRule  `json:"inhibit_rules"`
+		Receivers    []map[string]string `json:"receivers,omitempty"`
 	}
 	block.Route.Routes = []plainRoute{}
 	block.InhibitRules = []plainInhibitRule{}
 	for _, routing := range routings {
+		if routing.Maintenance {
+			block.Route.Routes = append(block.Route.Routes, plainRoute{Receiver: NullReceiver,
+				Matchers: matcherStrings([]monitoringv1alpha1.Matcher{equals("namespace", routing.Namespace), equals("alertname", series.MaintenanceAlert)})})
+			if len(block.Receivers) == 0 {
+				block.Receivers = []map[string]string{{"name": NullReceiver}}
+			}
+		}
 		if len(routing.Routes) > 0 {
 			route := plainRoute{GroupBy: routeGroupBy, Matchers: matcherStrings(routing.journeyAlerts())}
 			for _, r := range routing.Routes {
@@ -331,8 +384,9 @@ func AlertmanagerBlock(routings []Routing) ([]byte, error) {
 		return nil, err
 	}
 	header := "# Journey alert routing for a plain Alertmanager: add the routes under route.routes\n" +
-		"# of alertmanager.yml, before any catch-all, and the rules to its inhibit_rules.\n" +
-		"# Receivers are those of alertmanager.yml, named by the maps' spec.alerting.receivers.\n"
+		"# of alertmanager.yml, before any catch-all, the rules to its inhibit_rules and the\n" +
+		"# receivers, if any, to its receivers. The other receivers are those of\n" +
+		"# alertmanager.yml, named by the maps' spec.alerting.receivers.\n"
 	return append([]byte(header), out...), nil
 }
 

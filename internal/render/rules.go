@@ -86,6 +86,9 @@ func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGr
 	if latency := b.Latency(); latency != nil {
 		rules = append(rules, b.latencyRules(latency, alerting)...)
 	}
+	if alerting && b.Monitor.Spec.Probe != nil && len(b.MaintenanceWindows()) > 0 {
+		rules = append(rules, b.maintenanceRule())
+	}
 	groups := []monitoringv1.RuleGroup{{
 		Name:     b.groupName(touchpointGroupNamePrefix),
 		Interval: ptrDuration(windows.Interval),
@@ -287,6 +290,28 @@ func (b touchpoint) absentRule(sli string) monitoringv1.Rule {
 		Annotations: b.annotations(series.TelemetryAbsentAlert, "is not watched: its telemetry is missing", detail),
 	}
 }
+
+// maintenanceRule fires while the collector reports the touchpoint in a
+// maintenance window. It is no page: its severity is "none", the routing
+// sends it nowhere, and it inhibits the touchpoint's other alerts and its
+// stage's JourneyStageDegraded (see Inhibitions). The collector decides,
+// from the same windows that pause the probe, so alerts are muted exactly
+// while the probe is paused, with or without an AlertmanagerConfig.
+func (b touchpoint) maintenanceRule() monitoringv1.Rule {
+	labels := b.Labels()
+	labels["team"] = b.Team()
+	labels["severity"] = maintenanceSeverity
+	return monitoringv1.Rule{
+		Alert:  series.MaintenanceAlert,
+		Expr:   intstr.FromString(fmt.Sprintf("max by (namespace, journey, stage, touchpoint) (%s%s) == 1", series.Maintenance, b.probeSelector(""))),
+		Labels: templateLabels(labels),
+		Annotations: b.annotations(series.MaintenanceAlert, "is in a maintenance window",
+			"is in a maintenance window: its probe is paused, the minutes spend no error budget, and its alerts are held back until the window ends."),
+	}
+}
+
+// maintenanceSeverity marks an alert that exists only to inhibit others.
+const maintenanceSeverity = "none"
 
 // latencyRules record and alert on the effective latency objective, whose
 // percent journey.TouchpointBinding.Latency has defaulted.
