@@ -23,8 +23,9 @@ import (
 
 // routedSamples are the sample maps of namespace shop with their monitors,
 // and receivers for some of their teams: business-phone-system routes
-// provisioning and voice-platform, marketing-automation-trial routes
-// billing and growth, and (in conflict) provisioning elsewhere.
+// provisioning and voice-platform and has a nightly maintenance window,
+// marketing-automation-trial routes billing and growth, and (in conflict)
+// provisioning elsewhere.
 func routedSamples(t *testing.T) []render.RoutedJourney {
 	t.Helper()
 	maps, monitors := samples(t)
@@ -37,6 +38,9 @@ func routedSamples(t *testing.T) []render.RoutedJourney {
 	for _, name := range sortedNames(maps) {
 		m := maps[name].DeepCopy()
 		m.Spec.Alerting = &cxv1alpha1.JourneyAlerting{ReceiversFrom: &cxv1alpha1.LocalObjectReference{Name: "team-receivers"}, Receivers: receivers[name]}
+		if name == "business-phone-system" {
+			m.Spec.MaintenanceWindows = []cxv1alpha1.TimeWindow{{Name: "nightly", Start: "02:00", Duration: "1h", TimeZone: "Europe/Berlin"}}
+		}
 		j := render.RoutedJourney{Map: m}
 		for _, monitor := range monitors {
 			if monitor.Spec.JourneyMapRef.Name == name {
@@ -101,7 +105,7 @@ func TestAlertmanagerBlockPassesAmtool(t *testing.T) {
 	if err := yaml.Unmarshal(block, &parts); err != nil {
 		t.Fatal(err)
 	}
-	receivers := []any{map[string]any{"name": "default"}}
+	receivers := append([]any{map[string]any{"name": "default"}}, parts["receivers"].([]any)...)
 	for _, name := range []string{"provisioning-pager", "voice-oncall", "billing-pager", "growth-slack", "odd-pager"} {
 		receivers = append(receivers, map[string]any{"name": name, "webhook_configs": []any{map[string]any{"url": "http://hooks.example.com/" + name}}})
 	}
@@ -132,6 +136,7 @@ func TestAlertmanagerBlockPassesAmtool(t *testing.T) {
 		{[]string{`namespace=shop`, `team=billing`, `alertname=NotAJourneyAlert`}, "default"},
 		{[]string{`namespace=shop`, `journey=business-phone-system`, `team="payments \"eu\", {x}=y"`}, "odd-pager"},
 		{[]string{`namespace=shop`, `journey=business-phone-system`, `team="payments \"eu\""`}, "default"},
+		{[]string{`namespace=shop`, `journey=business-phone-system`, `team=provisioning`, `alertname=JourneyMaintenance`, `severity=none`}, render.NullReceiver},
 	} {
 		args := append([]string{"config", "routes", "test", "--config.file=" + file}, tc.labels...)
 		out, err := amtool(t, args...)

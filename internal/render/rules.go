@@ -298,13 +298,10 @@ func (b touchpoint) absentRule(sli string) monitoringv1.Rule {
 // from the same windows that pause the probe, so alerts are muted exactly
 // while the probe is paused, with or without an AlertmanagerConfig.
 func (b touchpoint) maintenanceRule() monitoringv1.Rule {
-	labels := b.Labels()
-	labels["team"] = b.Team()
-	labels["severity"] = maintenanceSeverity
 	return monitoringv1.Rule{
 		Alert:  series.MaintenanceAlert,
 		Expr:   intstr.FromString(fmt.Sprintf("max by (namespace, journey, stage, touchpoint) (%s%s) == 1", series.Maintenance, b.probeSelector(""))),
-		Labels: templateLabels(labels),
+		Labels: b.alertLabels(series.SLIProbe, maintenanceSeverity),
 		Annotations: b.annotations(series.MaintenanceAlert, "is in a maintenance window",
 			"is in a maintenance window: its probe is paused, the minutes spend no error budget, and its alerts are held back until the window ends."),
 	}
