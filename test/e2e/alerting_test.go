@@ -69,6 +69,11 @@ spec:
       touchpoints:
         - {name: contacts-api, channel: api, owner: team-b, criticality: Medium}
 ---
+apiVersion: v1
+kind: Secret
+metadata: {name: api-token, namespace: alerts}
+stringData: {header: "Bearer e2e-token"}
+---
 apiVersion: cx.journeymap.dev/v1alpha1
 kind: TouchpointMonitor
 metadata: {name: pricing-page, namespace: alerts}
@@ -93,7 +98,13 @@ metadata: {name: contacts-api, namespace: alerts}
 spec:
   journeyMapRef: {name: trial}
   touchpoint: contacts-api
-  probe: {interval: 5s, timeout: 3s, http: {url: "SHOP/v1/contacts/import/health", expectedStatus: [200]}}
+  probe:
+    interval: 5s
+    timeout: 3s
+    http:
+      url: "SHOP/v1/contacts/import/health"
+      expectedStatus: [200]
+      headers: [{name: Authorization, valueFrom: {secretKeyRef: {name: api-token, key: header}}}]
   objectives: {availability: "99.5", window: 1h}
 `
 
