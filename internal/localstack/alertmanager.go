@@ -6,7 +6,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
+	"github.com/journeymap/journey-operator/internal/journey"
+	"github.com/journeymap/journey-operator/internal/render"
 )
 
 // idleAlertmanagerConfig routes every alert to a receiver without
@@ -85,4 +93,70 @@ func waitReady(ctx context.Context, url string) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// RouteAlerts configures Alertmanager as a plain Alertmanager would be
+// configured from `kubectl journey render --alertmanager`: the routes,
+// inhibition rules and receivers the operator generates for the journeys of
+// namespace as they are now, under a root route to the receiver "default",
+// with a webhook per receiver name in webhooks ("default" included) and
+// short timings (group_wait 1s, group_interval 5s) so that notifications
+// follow alerts within seconds. It returns the configuration it set.
+func (s *Stack) RouteAlerts(ctx context.Context, namespace string, webhooks map[string]string) ([]byte, error) {
+	var maps cxv1alpha1.JourneyMapList
+	if err := s.Env.Client.List(ctx, &maps, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
+	var monitors cxv1alpha1.TouchpointMonitorList
+	if err := s.Env.Client.List(ctx, &monitors, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
+	journeys := make([]render.RoutedJourney, 0, len(maps.Items))
+	for i := range maps.Items {
+		j := render.RoutedJourney{Map: &maps.Items[i]}
+		for k := range monitors.Items {
+			if monitors.Items[k].Spec.JourneyMapRef.Name != j.Map.Name {
+				continue
+			}
+			if b, ok := journey.Resolve(&monitors.Items[k], j.Map); ok {
+				j.Monitored = append(j.Monitored, b)
+			}
+		}
+		journeys = append(journeys, j)
+	}
+	block, err := render.AlertmanagerBlock([]render.Routing{render.BuildRouting(namespace, journeys)})
+	if err != nil {
+		return nil, err
+	}
+	var parts struct {
+		Route struct {
+			Routes []any `json:"routes"`
+		} `json:"route"`
+		InhibitRules []any `json:"inhibit_rules"`
+		Receivers    []any `json:"receivers"`
+	}
+	if err := yaml.Unmarshal(block, &parts); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(webhooks))
+	for name := range webhooks {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		parts.Receivers = append(parts.Receivers, map[string]any{"name": name, "webhook_configs": []any{map[string]any{"url": webhooks[name]}}})
+	}
+	config, err := yaml.Marshal(map[string]any{
+		"route": map[string]any{
+			"receiver": "default", "group_by": []string{"alertname"},
+			"group_wait": "1s", "group_interval": "5s", "repeat_interval": "1h",
+			"routes": parts.Route.Routes,
+		},
+		"receivers":     parts.Receivers,
+		"inhibit_rules": parts.InhibitRules,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return config, s.SetAlertmanagerConfig(ctx, config)
 }

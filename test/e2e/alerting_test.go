@@ -20,13 +20,10 @@ import (
 	"github.com/go-logr/logr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/demoshop"
-	journeymodel "github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/localstack"
-	"github.com/journeymap/journey-operator/internal/render"
 )
 
 // The journey of the alerting test: two teams own different touchpoints.
@@ -256,49 +253,14 @@ func TestAlertsReachTheOwningTeamOnce(t *testing.T) {
 // configureAlertmanager gives Alertmanager the routing the operator
 // generates for a plain Alertmanager (kubectl journey render
 // --alertmanager) for the journeys in the cluster now, with a webhook per
-// receiver and short timings, after amtool has checked it.
+// receiver, and has amtool check it.
 func configureAlertmanager(t *testing.T, stack *localstack.Stack, hooks *webhooks) {
 	t.Helper()
-	c := stack.Env.Client
-	var maps cxv1alpha1.JourneyMapList
-	if err := c.List(context.Background(), &maps, client.InNamespace("alerts")); err != nil {
-		t.Fatal(err)
-	}
-	var monitors cxv1alpha1.TouchpointMonitorList
-	if err := c.List(context.Background(), &monitors, client.InNamespace("alerts")); err != nil {
-		t.Fatal(err)
-	}
-	var journeys []render.RoutedJourney
-	for i := range maps.Items {
-		j := render.RoutedJourney{Map: &maps.Items[i]}
-		for k := range monitors.Items {
-			if b, ok := journeymodel.Resolve(&monitors.Items[k], j.Map); ok {
-				j.Monitored = append(j.Monitored, b)
-			}
-		}
-		journeys = append(journeys, j)
-	}
-	block, err := render.AlertmanagerBlock([]render.Routing{render.BuildRouting("alerts", journeys)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var parts map[string]any
-	if err := yaml.Unmarshal(block, &parts); err != nil {
-		t.Fatal(err)
-	}
-	receivers, _ := parts["receivers"].([]any)
+	urls := map[string]string{}
 	for name, hook := range hooks.servers {
-		receivers = append(receivers, map[string]any{"name": name, "webhook_configs": []any{map[string]any{"url": hook.URL + "/" + name}}})
+		urls[name] = hook.URL + "/" + name
 	}
-	config, err := yaml.Marshal(map[string]any{
-		"route": map[string]any{
-			"receiver": "default", "group_by": []string{"alertname"},
-			"group_wait": "1s", "group_interval": "5s", "repeat_interval": "1h",
-			"routes": parts["route"].(map[string]any)["routes"],
-		},
-		"receivers":     receivers,
-		"inhibit_rules": parts["inhibit_rules"],
-	})
+	config, err := stack.RouteAlerts(context.Background(), "alerts", urls)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,9 +270,6 @@ func configureAlertmanager(t *testing.T, stack *localstack.Stack, hooks *webhook
 	}
 	if out, err := exec.Command(stack.Env.Bin("amtool"), "check-config", file).CombinedOutput(); err != nil {
 		t.Fatalf("amtool check-config rejects the generated configuration: %v\n%s\n%s", err, out, config)
-	}
-	if err := stack.SetAlertmanagerConfig(context.Background(), config); err != nil {
-		t.Fatal(err)
 	}
 }
 
