@@ -130,3 +130,61 @@ spec:
 		return nil
 	})
 }
+
+// TestMaintenanceWindowsTheAPIServerCannotJudge gives a sample monitor a
+// window in a time zone nobody knows, then two that overlap with the map's:
+// the monitor stays Ready (its rules and probe run, without the windows)
+// and InMaintenance says what is wrong; a good window then shows when it
+// next opens.
+func TestMaintenanceWindowsTheAPIServerCannotJudge(t *testing.T) {
+	ctx := context.Background()
+	c := env.Client
+	ns := newNamespace(t, c)
+	createSamples(t, c, ns)
+	eventually(t, convergeTimeout, func() error { return monitorReady(t, c, ns, "pricing-page") })
+
+	setWindows := func(windows ...cxv1alpha1.TimeWindow) {
+		t.Helper()
+		m, _ := get(t, c, ns, "pricing-page", &cxv1alpha1.TouchpointMonitor{})
+		m.Spec.MaintenanceWindows = windows
+		if err := c.Update(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inMaintenance := func(status, reason, message string) func() error {
+		return func() error {
+			if err := monitorReady(t, c, ns, "pricing-page"); err != nil {
+				return err
+			}
+			m, _ := get(t, c, ns, "pricing-page", &cxv1alpha1.TouchpointMonitor{})
+			if err := conditionIs(m.Status.Conditions, cxv1alpha1.InMaintenanceCondition, status, reason); err != nil {
+				return err
+			}
+			if msg := meta.FindStatusCondition(m.Status.Conditions, cxv1alpha1.InMaintenanceCondition).Message; !strings.Contains(msg, message) {
+				return fmt.Errorf("InMaintenance says %q, want %q", msg, message)
+			}
+			return nil
+		}
+	}
+
+	setWindows(cxv1alpha1.TimeWindow{Name: "nightly", Start: "02:00", Duration: "1h", TimeZone: "Europe/Atlantis"})
+	eventually(t, convergeTimeout, inMaintenance("False", cxv1alpha1.InvalidMaintenanceWindowReason, `unknown time zone "Europe/Atlantis"`))
+
+	journeyMap, _ := get(t, c, ns, "marketing-automation-trial", &cxv1alpha1.JourneyMap{})
+	journeyMap.Spec.MaintenanceWindows = []cxv1alpha1.TimeWindow{{Name: "platform", Start: "01:30", Duration: "1h", TimeZone: "UTC"}}
+	if err := c.Update(ctx, journeyMap); err != nil {
+		t.Fatal(err)
+	}
+	setWindows(cxv1alpha1.TimeWindow{Name: "nightly", Start: "02:00", Duration: "1h", TimeZone: "UTC"})
+	eventually(t, convergeTimeout, inMaintenance("False", cxv1alpha1.InvalidMaintenanceWindowReason, "windows platform and nightly overlap"))
+
+	// Which of the two holds depends on the time of day the test runs.
+	setWindows(cxv1alpha1.TimeWindow{Name: "nightly", Start: "03:00", Duration: "1h", TimeZone: "UTC"})
+	eventually(t, convergeTimeout, func() error {
+		closed := inMaintenance("False", cxv1alpha1.NoWindowOpenReason, "opens at")()
+		if closed != nil && inMaintenance("True", cxv1alpha1.WindowOpenReason, "is open until")() != nil {
+			return closed
+		}
+		return nil
+	})
+}
