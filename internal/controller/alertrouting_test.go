@@ -177,6 +177,14 @@ func TestMaintenanceWindowsTheAPIServerCannotJudge(t *testing.T) {
 	}
 	setWindows(cxv1alpha1.TimeWindow{Name: "nightly", Start: "02:00", Duration: "1h", TimeZone: "UTC"})
 	eventually(t, convergeTimeout, inMaintenance("False", cxv1alpha1.InvalidMaintenanceWindowReason, "windows platform and nightly overlap"))
+	// The map shows its own window.
+	eventually(t, convergeTimeout, func() error {
+		m, _ := get(t, c, ns, "marketing-automation-trial", &cxv1alpha1.JourneyMap{})
+		if meta.FindStatusCondition(m.Status.Conditions, cxv1alpha1.InMaintenanceCondition) == nil {
+			return fmt.Errorf("the map has no InMaintenance condition")
+		}
+		return nil
+	})
 
 	// Which of the two holds depends on the time of day the test runs.
 	setWindows(cxv1alpha1.TimeWindow{Name: "nightly", Start: "03:00", Duration: "1h", TimeZone: "UTC"})

@@ -126,6 +126,7 @@ func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		r.reconcileCollector,
 		r.reconcileRules,
 		r.reconcileAlertRouting,
+		r.observeMapMaintenance,
 		r.rollUpHealth,
 	} {
 		errs = append(errs, step(ctx, scope))

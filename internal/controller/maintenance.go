@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -118,4 +119,22 @@ func (r *TouchpointMonitorReconciler) observeMaintenance(_ context.Context, s *m
 		s.requeueAfter = sooner(s.requeueAfter, d)
 	}
 	return true, nil
+}
+
+// observeMapMaintenance is the map's step: InMaintenance for the map's own
+// windows, judged against the shortest objective window of its monitors
+// (each monitor reports its own view, the map's windows included).
+func (r *JourneyMapReconciler) observeMapMaintenance(_ context.Context, s *mapScope) error {
+	specs := journey.ScheduleSpecs(s.journey.Spec.MaintenanceWindows)
+	objective := time.Duration(math.MaxInt64)
+	for _, b := range s.bindings {
+		if d, err := schedule.ParseDuration(journey.ObjectiveWindow(b.Monitor)); err == nil {
+			objective = min(objective, d)
+		}
+	}
+	now := time.Now()
+	m := observeMaintenance(specs, objective, now)
+	setMaintenanceCondition(&s.journey.Status.Conditions, s.journey.Generation, len(specs), m)
+	s.recheckAfter(m.recheck(now))
+	return nil
 }
