@@ -52,6 +52,18 @@ const (
 	// warning and does not make the monitor unready: the value belongs in
 	// a Secret, where it is not shown to everyone who can read the monitor.
 	LiteralCredentialsCondition = "LiteralCredentials"
+
+	// AlertsRoutedCondition is True when every receiver a JourneyMap's
+	// alerting names exists in its receiversFrom AlertmanagerConfig and the
+	// namespace's AlertmanagerConfig is applied, or when there is nothing
+	// to route. It is absent without the Prometheus Operator's
+	// AlertmanagerConfig CRD.
+	AlertsRoutedCondition = "AlertsRouted"
+
+	// InMaintenanceCondition is informational, not counted toward Ready:
+	// True while one of the object's maintenance windows is open; its
+	// message names the window and when it ends, written once per window.
+	InMaintenanceCondition = "InMaintenance"
 )
 
 // Condition reasons.
@@ -112,4 +124,24 @@ const (
 	// CollectorConfigTooLargeReason: the probes of a map do not fit in one
 	// collector ConfigMap; the message names the largest monitors.
 	CollectorConfigTooLargeReason = "CollectorConfigTooLarge"
+
+	// ReceiverNotFoundReason: a receiver the map's alerting names is not
+	// defined in its receiversFrom AlertmanagerConfig, or that
+	// AlertmanagerConfig does not exist. Resolved as soon as it appears.
+	ReceiverNotFoundReason = "ReceiverNotFound"
+
+	// AlertmanagerConfigAppliedReason: the namespace's AlertmanagerConfig
+	// holds the map's routes and inhibition rules.
+	AlertmanagerConfigAppliedReason = "AlertmanagerConfigApplied"
+
+	// InvalidMaintenanceWindowReason: a maintenance window cannot be used:
+	// its time zone is unknown, it overlaps another, or it is longer than
+	// a touchpoint's objective window. The message says which.
+	InvalidMaintenanceWindowReason = "InvalidMaintenanceWindow"
+
+	// WindowOpenReason: a maintenance window is open.
+	WindowOpenReason = "WindowOpen"
+
+	// NoWindowOpenReason: no maintenance window is open.
+	NoWindowOpenReason = "NoWindowOpen"
 )

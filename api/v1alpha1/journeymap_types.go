@@ -103,6 +103,63 @@ type JourneyMapSpec struct {
 	// +kubebuilder:validation:MaxItems=12
 	// +listType=atomic
 	Stages []Stage `json:"stages"`
+
+	// alerting routes the journey's alerts to the teams that own its
+	// touchpoints.
+	// +optional
+	Alerting *JourneyAlerting `json:"alerting,omitempty"`
+
+	// maintenanceWindows are times when the journey's touchpoints are
+	// expected to fail: their probes pause, the minutes spend no error
+	// budget and their alerts are held back. At most 8, not overlapping,
+	// none longer than a touchpoint's objective window.
+	// +optional
+	// +kubebuilder:validation:MaxItems=8
+	// +listType=map
+	// +listMapKey=name
+	MaintenanceWindows []TimeWindow `json:"maintenanceWindows,omitempty"`
+}
+
+// JourneyAlerting names, per team, the Alertmanager receiver its alerts go
+// to. The operator never defines receivers or reads their credentials: with
+// the Prometheus Operator it copies the named receivers from the
+// AlertmanagerConfig receiversFrom into the namespace's generated
+// AlertmanagerConfig (journey-alerts); with a plain Alertmanager,
+// `kubectl journey render --alertmanager` prints the routes, naming the
+// receivers of its own configuration.
+// +kubebuilder:validation:XValidation:rule="!has(self.receivers) || has(self.receiversFrom)",message="receivers need receiversFrom: the AlertmanagerConfig in this namespace that defines them"
+type JourneyAlerting struct {
+	// receiversFrom names an AlertmanagerConfig in this namespace that
+	// defines the receivers (with their Secrets) listed below, e.g.
+	// "team-receivers". It may route nothing itself.
+	// +optional
+	ReceiversFrom *LocalObjectReference `json:"receiversFrom,omitempty"`
+
+	// receivers send each team's alerts to a receiver. Alerts of a team
+	// not listed go to Alertmanager's default route.
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=map
+	// +listMapKey=team
+	Receivers []TeamReceiver `json:"receivers,omitempty"`
+}
+
+// TeamReceiver routes the alerts of one team to one receiver.
+type TeamReceiver struct {
+	// team is the value of the alerts' team label: a touchpoint's owner,
+	// else the map's owner.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="team must be a team name as owners are written: lowercase letters, digits and '-', e.g. payments"
+	Team string `json:"team"`
+
+	// receiver is the name of a receiver in receiversFrom (or, for a plain
+	// Alertmanager, in its configuration).
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	Receiver string `json:"receiver"`
 }
 
 // Stage is one step of a journey: what the customer wants, does, asks,

@@ -8,6 +8,7 @@ import (
 // a synthetic probe, an SLI from existing metrics, or both.
 // +kubebuilder:validation:XValidation:rule="has(self.probe) || has(self.metric)",message="a monitor needs a probe, a metric SLI, or both"
 // +kubebuilder:validation:XValidation:rule="!has(self.objectives.latency) || has(self.probe)",message="a latency objective needs a probe: latency is measured by journey-probe"
+// +kubebuilder:validation:XValidation:rule="!has(self.maintenanceWindows) || !has(self.objectives.window) || !self.objectives.window.matches('^[1-9][0-9]{0,4}(m|h|d|w)$') || self.maintenanceWindows.all(w, !w.duration.matches('^[1-9][0-9]{0,4}(m|h|d|w)$') || int(w.duration.substring(0, w.duration.size() - 1)) * (w.duration.endsWith('w') ? 10080 : w.duration.endsWith('d') ? 1440 : w.duration.endsWith('h') ? 60 : 1) <= int(self.objectives.window.substring(0, self.objectives.window.size() - 1)) * (self.objectives.window.endsWith('w') ? 10080 : self.objectives.window.endsWith('d') ? 1440 : self.objectives.window.endsWith('h') ? 60 : 1))",message="a maintenance window must not last longer than the objective window: the whole budget period would be excluded",fieldPath=".maintenanceWindows"
 type TouchpointMonitorSpec struct {
 	// journeyMapRef names the JourneyMap, in the same namespace, that holds
 	// the touchpoint. The map may be created before or after the monitor.
@@ -40,6 +41,17 @@ type TouchpointMonitorSpec struct {
 	// +optional
 	// +kubebuilder:default={}
 	Alerting Alerting `json:"alerting,omitempty"`
+
+	// maintenanceWindows are times when this touchpoint is expected to
+	// fail, in addition to its map's: its probe pauses, the minutes spend
+	// no error budget and its alerts are held back. At most 8, not
+	// overlapping each other or the map's, none longer than the objective
+	// window.
+	// +optional
+	// +kubebuilder:validation:MaxItems=8
+	// +listType=map
+	// +listMapKey=name
+	MaintenanceWindows []TimeWindow `json:"maintenanceWindows,omitempty"`
 }
 
 // ProbeSpec is a synthetic check. Exactly one of http, tcp, dns and flow is

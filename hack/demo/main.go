@@ -12,6 +12,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -137,7 +138,7 @@ func demo(exitAfter time.Duration) error {
 		defer cancel()
 	}
 
-	fmt.Println("starting kube-apiserver, etcd, kube-controller-manager, Prometheus, the operator and the demo shop ...")
+	fmt.Println("starting kube-apiserver, etcd, kube-controller-manager, Prometheus, Alertmanager, the operator and the demo shop ...")
 	started := time.Now()
 	stack, err := localstack.Start(ctx, localstack.Options{
 		WorkDir:           workDir,
@@ -146,6 +147,7 @@ func demo(exitAfter time.Duration) error {
 		ShopAddress:       shopAddress,
 		PrometheusAddress: prometheusAddress,
 		Logger:            ctrl.Log,
+		Alertmanager:      true,
 	})
 	if err != nil {
 		return err
@@ -161,6 +163,10 @@ func demo(exitAfter time.Duration) error {
 	if err := applyJourneys(ctx, stack.Env.Client, root, stack.ShopURL); err != nil {
 		return err
 	}
+	notifications, err := logNotifications(ctx, stack, workDir)
+	if err != nil {
+		return err
+	}
 	maps, err := serveMaps(ctx, stack)
 	if err != nil {
 		return err
@@ -170,12 +176,14 @@ func demo(exitAfter time.Duration) error {
   kubectl:     export KUBECONFIG=%s
                %s get journeys -o wide
   Prometheus:  %s   (HTTP API, e.g. /api/v1/alerts)
+  Alertmanager: %s/api/v2/alerts   (what it holds, inhibited ones included)
+  notifications: tail -f %s
   demo shop:   %s/pricing
   break one:   make break TOUCHPOINT=pricing-page   (or signup, contacts-api)
   heal it:     make heal TOUCHPOINT=pricing-page
   stop:        Ctrl-C
 
-`, strings.Join(maps, "\n               "), stack.Kubeconfig, filepath.Join(root, "bin", "kubectl"), stack.PrometheusURL, stack.ShopURL)
+`, strings.Join(maps, "\n               "), stack.Kubeconfig, filepath.Join(root, "bin", "kubectl"), stack.PrometheusURL, stack.AlertmanagerURL, notifications, stack.ShopURL)
 
 	return watch(ctx, stack, root, maps)
 }
@@ -283,4 +291,49 @@ func withoutAge(table string) string {
 		b.WriteString(strings.Join(fields, " ") + "\n")
 	}
 	return b.String()
+}
+
+// logNotifications routes the journeys' alerts as the operator generates
+// them for a plain Alertmanager, every receiver to a webhook of this
+// process that appends each notification, one line, to a file; it returns
+// the file's path.
+func logNotifications(ctx context.Context, stack *localstack.Stack, workDir string) (string, error) {
+	path := filepath.Join(workDir, "notifications.log")
+	file, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	server := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n struct {
+			Receiver string `json:"receiver"`
+			Status   string `json:"status"`
+			Alerts   []struct {
+				Labels map[string]string `json:"labels"`
+			} `json:"alerts"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&n); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		var alerts []string
+		for _, a := range n.Alerts {
+			alerts = append(alerts, fmt.Sprintf("%s{touchpoint=%q, team=%q, severity=%q}", a.Labels["alertname"], a.Labels["touchpoint"], a.Labels["team"], a.Labels["severity"]))
+		}
+		// The log is for people watching the demo; a failed write loses one line.
+		_, _ = fmt.Fprintf(file, "%s %s to %s: %s\n", time.Now().Format("15:04:05"), n.Status, n.Receiver, strings.Join(alerts, ", "))
+	})}
+	go func() { _ = server.Serve(listener) }()
+	go func() {
+		<-ctx.Done()
+		_ = server.Close() // the demo is ending; nothing waits on it
+		_ = file.Close()   // see above
+	}()
+	if _, err := stack.RouteAlerts(ctx, namespace, map[string]string{"default": "http://" + listener.Addr().String() + "/"}); err != nil {
+		return "", err
+	}
+	return path, nil
 }

@@ -411,6 +411,16 @@ func toIntent(obj client.Object, gvk schema.GroupVersionKind) (*unstructured.Uns
 	unstructured.RemoveNestedField(intent.Object, "metadata", "resourceVersion")
 	unstructured.RemoveNestedField(intent.Object, "metadata", "managedFields")
 	unstructured.RemoveNestedField(intent.Object, "spec", "template", "metadata", "creationTimestamp")
+	// Typed fields without omitempty (an AlertmanagerConfig's route and
+	// receivers) marshal as null, which the apiserver rejects in an
+	// apply; unset is what they mean.
+	if spec, ok := intent.Object["spec"].(map[string]any); ok {
+		for k, v := range spec {
+			if v == nil {
+				delete(spec, k)
+			}
+		}
+	}
 	return intent, nil
 }
 

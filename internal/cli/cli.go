@@ -92,6 +92,10 @@ the collector (ConfigMap, Deployment, Service and, with the Prometheus
 Operator, ServiceMonitor) and the roll-up rules, and per TouchpointMonitor in
 charge of a touchpoint its alert and recording rules.
 
+With --alertmanager it prints instead the alert routing the operator writes
+as an AlertmanagerConfig where the Prometheus Operator runs: routes per team
+and inhibition rules, to paste into a plain Alertmanager's configuration.
+
 Owner references are left out: the offline owners have no UID yet, and a
 child applied with an invented owner UID would be garbage-collected at once.
 Input that lint finds errors in is not rendered: the errors go to stderr and
@@ -236,6 +240,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var opts renderOptions
 	fs.BoolVar(&opts.ruleConfigMaps, "rule-configmaps", false, "render for a cluster without the Prometheus Operator: rules as ConfigMaps holding rule files, no ServiceMonitor")
 	rulesOnly := fs.Bool("rules-only", false, "write only the rules, as one plain Prometheus rule file (for promtool check rules)")
+	alertmanager := fs.Bool("alertmanager", false, "write only the alert routing, as route and inhibit_rules for a plain Alertmanager's alertmanager.yml")
 	fs.StringVar(&opts.probeImage, "probe-image", defaultProbeImage, "the operator's --probe-image: the collectors' journey-probe image")
 	paths, status, done := parseCommand(fs, args, stdout)
 	if done {
@@ -255,9 +260,12 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		_, _ = fmt.Fprintln(stderr, d.text())
 	}
 	var out []byte
-	if *rulesOnly {
+	switch {
+	case *alertmanager:
+		out, err = alertmanagerBlock(planned)
+	case *rulesOnly:
 		out, err = ruleFile(planned)
-	} else {
+	default:
 		var objects []client.Object
 		objects, err = renderChildren(planned, opts)
 		if err == nil {

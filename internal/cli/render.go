@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
@@ -142,4 +144,28 @@ func (p plannedJourney) ruleSets() ([]render.RulesObject, error) {
 		sets = append(sets, rules)
 	}
 	return sets, nil
+}
+
+// alertmanagerBlock is the alert routing of the planned journeys, one
+// routing per namespace in name order, for a plain Alertmanager.
+func alertmanagerBlock(planned []plannedJourney) ([]byte, error) {
+	byNamespace := map[string][]render.RoutedJourney{}
+	for _, p := range planned {
+		jm := p.obj.journeyMap()
+		byNamespace[jm.Namespace] = append(byNamespace[jm.Namespace], render.RoutedJourney{Map: jm, Monitored: p.bindings})
+	}
+	namespaces := make([]string, 0, len(byNamespace))
+	for ns := range byNamespace {
+		namespaces = append(namespaces, ns)
+	}
+	slices.Sort(namespaces)
+	routings := make([]render.Routing, 0, len(namespaces))
+	for _, ns := range namespaces {
+		routing := render.BuildRouting(ns, byNamespace[ns])
+		if len(routing.Conflicts) > 0 {
+			return nil, errors.New(routing.Conflicts[0].String())
+		}
+		routings = append(routings, routing)
+	}
+	return render.AlertmanagerBlock(routings)
 }

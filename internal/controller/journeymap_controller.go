@@ -7,6 +7,7 @@ import (
 	"time"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -42,6 +43,9 @@ type JourneyMapReconciler struct {
 	Validity *validity
 	// Dashboards say whether and how maps get a Grafana dashboard.
 	Dashboards DashboardOptions
+	// AlertmanagerConfigs says whether the AlertmanagerConfig CRD is
+	// installed, at start-up; alert routing is written only then.
+	AlertmanagerConfigs bool
 
 	requeueAll chan event.GenericEvent
 }
@@ -75,10 +79,15 @@ func (s *mapScope) recheckAfter(d time.Duration) {
 func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &cxv1alpha1.JourneyMap{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.Health.ForgetMap(req.NamespacedName)
+		if !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, err
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		r.Health.ForgetMap(req.NamespacedName)
+		// The namespace's alert routing loses the map's routes.
+		if r.AlertmanagerConfigs && !namespaceTerminating(ctx, r.Client, req.Namespace) {
+			_, err = r.routeNamespace(ctx, req.Namespace)
+		}
+		return ctrl.Result{}, err
 	}
 	if namespaceTerminating(ctx, r.Client, obj.Namespace) {
 		return ctrl.Result{}, nil
@@ -119,6 +128,8 @@ func (r *JourneyMapReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		r.reconcileCollector,
 		r.reconcileRules,
 		r.reconcileDashboard,
+		r.reconcileAlertRouting,
+		r.observeMapMaintenance,
 		r.rollUpHealth,
 	} {
 		errs = append(errs, step(ctx, scope))
@@ -256,6 +267,9 @@ func (r *JourneyMapReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WatchesRawSource(source.Channel(r.requeueAll, &handler.EnqueueRequestForObject{}))
 	if r.Health != nil {
 		b = b.WatchesRawSource(source.Channel(r.Health.MapEvents(), &handler.EnqueueRequestForObject{}))
+	}
+	if r.AlertmanagerConfigs {
+		b = b.Watches(&monitoringv1alpha1.AlertmanagerConfig{}, handler.EnqueueRequestsFromMapFunc(r.mapsOfNamespace))
 	}
 	if r.PrometheusOperator.Installed() {
 		b = b.Owns(&monitoringv1.PrometheusRule{}, builder.OnlyMetadata).Owns(&monitoringv1.ServiceMonitor{}, builder.OnlyMetadata)

@@ -219,3 +219,20 @@ func describeLeftOut(leftOut []string) string {
 	return fmt.Sprintf("the probes of this map exceed the %d KiB one collector ConfigMap holds; left out, largest first: %s; shrink their bodies or assertions, or move some touchpoints to another map",
 		render.MaxCollectorConfig>>10, strings.Join(leftOut, ", "))
 }
+
+func setAlertRoutingFailed(m *cxv1alpha1.JourneyMap, err error) {
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.AlertsRoutedCondition, metav1.ConditionFalse, cxv1alpha1.ApplyFailedReason, err.Error())
+}
+
+// setAlertsRouted says whether the map's routes are in the namespace's
+// AlertmanagerConfig; problems are the routes left out and why, in a
+// stable order.
+func setAlertsRouted(m *cxv1alpha1.JourneyMap, problems []string) {
+	if len(problems) > 0 {
+		setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.AlertsRoutedCondition, metav1.ConditionFalse, cxv1alpha1.ReceiverNotFoundReason,
+			"alerts of these teams go to Alertmanager's default route instead: "+strings.Join(problems, "; "))
+		return
+	}
+	setCondition(&m.Status.Conditions, m.Generation, cxv1alpha1.AlertsRoutedCondition, metav1.ConditionTrue, cxv1alpha1.AlertmanagerConfigAppliedReason,
+		fmt.Sprintf("routes and inhibition rules are in AlertmanagerConfig %s", render.AlertmanagerConfigName))
+}

@@ -48,6 +48,10 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 	if err := prometheusOperator.Detect(ctx, mgr.GetAPIReader()); err != nil {
 		return fmt.Errorf("detecting the Prometheus Operator CRDs: %w", err)
 	}
+	alertmanagerConfigs, err := alertmanagerConfigsInstalled(ctx, mgr.GetAPIReader())
+	if err != nil {
+		return fmt.Errorf("detecting the AlertmanagerConfig CRD: %w", err)
+	}
 	applier := &apply.Applier{Client: mgr.GetClient(), Reader: mgr.GetClient()}
 	events := eventRecorder{EventRecorder: mgr.GetEventRecorder("journey-operator")}
 
@@ -62,7 +66,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error
 		return fmt.Errorf("setting up the TouchpointMonitor controller: %w", err)
 	}
 	maps := &JourneyMapReconciler{Client: mgr.GetClient(), Applier: applier, PrometheusOperator: prometheusOperator, Events: events, ProbeImage: opts.ProbeImage,
-		Health: poller, Validity: valid, Dashboards: opts.Dashboards}
+		Health: poller, Validity: valid, Dashboards: opts.Dashboards, AlertmanagerConfigs: alertmanagerConfigs}
 	if err := maps.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the JourneyMap controller: %w", err)
 	}

@@ -96,6 +96,7 @@ func (r *TouchpointMonitorReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	scope := &monitorScope{monitor: obj}
 	for _, step := range []func(context.Context, *monitorScope) (bool, error){
 		r.resolveTouchpoint,
+		r.observeMaintenance,
 		r.validateSpec,
 		r.resolveSecrets,
 		r.reconcileRules,

@@ -145,6 +145,7 @@ func MonitoringCRDs(root string) []string {
 	return []string{
 		filepath.Join(dir, "monitoring.coreos.com_prometheusrules.yaml"),
 		filepath.Join(dir, "monitoring.coreos.com_servicemonitors.yaml"),
+		filepath.Join(dir, "monitoring.coreos.com_alertmanagerconfigs.yaml"),
 	}
 }
 

@@ -53,14 +53,18 @@ func Resolve(monitor *cxv1alpha1.TouchpointMonitor, journey *cxv1alpha1.JourneyM
 // Team is who alerts of the touchpoint go to: the touchpoint's owner, else
 // the map's owner.
 func (b TouchpointBinding) Team() string {
-	switch {
-	case b.Touchpoint.Owner != "":
+	if b.Touchpoint.Owner != "" {
 		return b.Touchpoint.Owner
-	case b.Map.Spec.Owner != "":
-		return b.Map.Spec.Owner
-	default:
-		return UnownedTeam
 	}
+	return MapTeam(b.Map)
+}
+
+// MapTeam is who the journey-wide alerts of a map go to: the map's owner.
+func MapTeam(m *cxv1alpha1.JourneyMap) string {
+	if m.Spec.Owner != "" {
+		return m.Spec.Owner
+	}
+	return UnownedTeam
 }
 
 // Criticality of the touchpoint, defaulted as the API documents.

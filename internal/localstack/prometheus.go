@@ -3,7 +3,6 @@ package localstack
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -25,6 +24,8 @@ type PrometheusOptions struct {
 	ScrapeConfigs []any
 	// ScrapeInterval and EvaluationInterval are the global intervals.
 	ScrapeInterval, EvaluationInterval time.Duration
+	// Alertmanagers are the host:port of the Alertmanagers alerts go to.
+	Alertmanagers []string
 }
 
 // StartPrometheus runs Prometheus with opts and waits until it is ready;
@@ -40,6 +41,9 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (func() error,
 		},
 		"rule_files":     opts.RuleFiles,
 		"scrape_configs": opts.ScrapeConfigs,
+	}
+	if len(opts.Alertmanagers) > 0 {
+		config["alerting"] = map[string]any{"alertmanagers": []any{map[string]any{"static_configs": []any{map[string]any{"targets": opts.Alertmanagers}}}}}
 	}
 	data, err := yaml.Marshal(config)
 	if err != nil {
@@ -59,27 +63,16 @@ func StartPrometheus(ctx context.Context, opts PrometheusOptions) (func() error,
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+opts.Address+"/-/ready", nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			_ = resp.Body.Close() // only the status matters; the body is not read
-			if resp.StatusCode == http.StatusOK {
-				return stop, nil
-			}
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			_ = stop()
-			return nil, fmt.Errorf("prometheus did not become ready on %s (log: %s)", opts.Address, filepath.Join(opts.Dir, "prometheus.log"))
-		}
-		time.Sleep(200 * time.Millisecond)
+	if err := waitReady(ctx, "http://"+opts.Address+"/-/ready"); err != nil {
+		_ = stop()
+		return nil, fmt.Errorf("prometheus (log: %s): %w", filepath.Join(opts.Dir, "prometheus.log"), err)
 	}
+	return stop, nil
 }
 
 // startPrometheus runs the demo's Prometheus, loading the bridge's rule
 // files and scraping the bridge's probe targets.
-func startPrometheus(ctx context.Context, binary, workDir, address, rulesDir, targetsFile string, interval time.Duration) (func() error, error) {
+func startPrometheus(ctx context.Context, binary, workDir, address, rulesDir, targetsFile string, interval time.Duration, alertmanagers []string) (func() error, error) {
 	return StartPrometheus(ctx, PrometheusOptions{
 		Binary:    binary,
 		Dir:       filepath.Join(workDir, "prometheus"),
@@ -94,5 +87,6 @@ func startPrometheus(ctx context.Context, binary, workDir, address, rulesDir, ta
 		}},
 		ScrapeInterval:     interval,
 		EvaluationInterval: interval,
+		Alertmanagers:      alertmanagers,
 	})
 }

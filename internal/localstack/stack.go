@@ -50,6 +50,9 @@ type Options struct {
 	PrometheusAddress string
 	// Logger receives the operator's logs; discarded when unset.
 	Logger logr.Logger
+	// Alertmanager runs an Alertmanager that Prometheus sends its alerts
+	// to; its routing is set with SetAlertmanagerConfig.
+	Alertmanager bool
 }
 
 // Stack is the running loop.
@@ -59,6 +62,10 @@ type Stack struct {
 	PrometheusURL string
 	ShopURL       string
 	Shop          *demoshop.Shop
+	// AlertmanagerURL is set with Options.Alertmanager.
+	AlertmanagerURL string
+
+	alertmanagerConfig string
 
 	cancel  context.CancelFunc
 	cleanup []func() error
@@ -118,7 +125,18 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	if err := b.prepare(); err != nil {
 		return s, err
 	}
-	stopProm, err := startPrometheus(ctx, s.Env.Bin("prometheus"), opts.WorkDir, promAddress, b.rulesDir, b.targetsFile, opts.ScrapeInterval)
+	var alertmanagers []string
+	if opts.Alertmanager {
+		address, err := FreeAddress()
+		if err != nil {
+			return s, err
+		}
+		if err := s.startAlertmanager(ctx, opts.WorkDir, address); err != nil {
+			return s, err
+		}
+		alertmanagers = append(alertmanagers, address)
+	}
+	stopProm, err := startPrometheus(ctx, s.Env.Bin("prometheus"), opts.WorkDir, promAddress, b.rulesDir, b.targetsFile, opts.ScrapeInterval, alertmanagers)
 	if err != nil {
 		return s, err
 	}

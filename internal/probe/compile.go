@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/journeymap/journey-operator/internal/probeconfig"
+	"github.com/journeymap/journey-operator/internal/schedule"
 )
 
 // compiledProbe is a validated probe ready to run.
@@ -18,6 +19,8 @@ type compiledProbe struct {
 	// steps are a flow's step names, in order; nil for other kinds.
 	steps   []string
 	checker checker
+	// maintenance are the windows in which the probe does not run.
+	maintenance []schedule.Window
 }
 
 // compileConfig validates the configuration with probeconfig, which parses
@@ -37,10 +40,11 @@ func compileConfig(c *probeconfig.Config) ([]*compiledProbe, error) {
 func newCompiledProbe(p probeconfig.Compiled) *compiledProbe {
 	l := p.Probe.Labels
 	cp := &compiledProbe{
-		def:      p.Probe,
-		labels:   []string{l.Namespace, l.Journey, l.Stage, l.Touchpoint, l.Persona, p.Probe.ID},
-		interval: p.Probe.Interval.Duration,
-		timeout:  p.Timeout,
+		def:         p.Probe,
+		labels:      []string{l.Namespace, l.Journey, l.Stage, l.Touchpoint, l.Persona, p.Probe.ID},
+		interval:    p.Probe.Interval.Duration,
+		timeout:     p.Timeout,
+		maintenance: p.Maintenance,
 	}
 	switch {
 	case p.HTTP != nil:

@@ -35,6 +35,7 @@ type Metrics struct {
 	stepSuccess  *prometheus.GaugeVec
 	stepDuration *prometheus.HistogramVec
 	stepTotal    *prometheus.CounterVec
+	maintenance  *prometheus.GaugeVec
 }
 
 // NewMetrics creates the probe metrics and registers them with reg.
@@ -69,8 +70,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: series.ProbeStepTotal,
 			Help: "Flow step runs by result (success, failure) and reason (ok or why it failed).",
 		}, stepResultNames),
+		maintenance: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: series.Maintenance,
+			Help: "Whether one of the probe's maintenance windows is open (1): the probe does not run then.",
+		}, labelNames),
 	}
-	reg.MustRegister(m.success, m.duration, m.total, m.stepSuccess, m.stepDuration, m.stepTotal)
+	reg.MustRegister(m.success, m.duration, m.total, m.stepSuccess, m.stepDuration, m.stepTotal, m.maintenance)
 	return m
 }
 
@@ -127,6 +132,7 @@ func (m *Metrics) delete(p *compiledProbe) {
 	m.stepSuccess.DeletePartialMatch(match)
 	m.stepDuration.DeletePartialMatch(match)
 	m.stepTotal.DeletePartialMatch(match)
+	m.maintenance.DeletePartialMatch(match)
 }
 
 func boolFloat(b bool) float64 {

@@ -50,6 +50,12 @@ func (r *runner) loop(ctx context.Context, e *Engine) {
 		case <-t.C:
 		}
 		t.Reset(r.probe.interval)
+		// In a maintenance window the probe does not run, so its minutes
+		// count no attempts and spend no error budget; the first tick
+		// after the window runs it again.
+		if e.inMaintenance(r.probe, time.Now()) {
+			continue
+		}
 		// At most one run per probe is pending or in flight: a run still going
 		// at the next tick means the tick is skipped, never queued, so a slow
 		// target cannot pile up work.
@@ -130,4 +136,21 @@ func (r *runner) logResult(log *slog.Logger, reason Reason, err error, took time
 			log.Debug("probe still failing", attrs...)
 		}
 	}
+}
+
+// inMaintenance says whether one of p's maintenance windows is open at
+// now, and reports it as journey_maintenance.
+func (e *Engine) inMaintenance(p *compiledProbe, now time.Time) bool {
+	if len(p.maintenance) == 0 {
+		return false
+	}
+	open := false
+	for _, w := range p.maintenance {
+		if _, ok := w.Active(now); ok {
+			open = true
+			break
+		}
+	}
+	e.metrics.maintenance.WithLabelValues(p.labels...).Set(boolFloat(open))
+	return open
 }

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/journeymap/journey-operator/internal/schedule"
 )
 
 // defaultTimeout applies when a probe sets none; it is capped by the
@@ -29,6 +31,9 @@ type Compiled struct {
 	TCP  *TCPCheck
 	DNS  *DNSQuery
 	Flow []Step
+
+	// Maintenance are the compiled maintenance windows.
+	Maintenance []schedule.Window
 }
 
 // Validate checks the whole configuration and reports every problem found,
@@ -95,6 +100,13 @@ func compileProbe(p Probe) (Compiled, error) {
 	}
 	if cp.Timeout == 0 {
 		cp.Timeout = min(defaultTimeout, p.Interval.Duration)
+	}
+	for _, w := range p.Maintenance {
+		window, err := schedule.Compile(w)
+		if err != nil {
+			return cp, fmt.Errorf("maintenance: %w", err)
+		}
+		cp.Maintenance = append(cp.Maintenance, window)
 	}
 
 	var kinds []string

@@ -9,6 +9,8 @@ package probeconfig
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/journeymap/journey-operator/internal/schedule"
 )
 
 // ConfigFileName is the key of the collector ConfigMap, and the file name in
@@ -46,6 +48,10 @@ type Probe struct {
 	TCP  *TCPCheck    `json:"tcp,omitempty"`
 	DNS  *DNSCheck    `json:"dns,omitempty"`
 	Flow *Flow        `json:"flow,omitempty"`
+
+	// Maintenance are the windows, its map's and its monitor's, in which
+	// the probe does not run and reports journey_maintenance 1.
+	Maintenance []schedule.Spec `json:"maintenance,omitempty"`
 }
 
 // HTTPRequest is a request and what its response must look like.

@@ -61,8 +61,9 @@ func ProbeConfig(c Collector) probeconfig.Config {
 				Touchpoint: b.Touchpoint.Name,
 				Persona:    b.Map.Spec.PersonaRef.Name,
 			},
-			Interval: durationOr(spec.Interval, 30*time.Second),
-			Timeout:  durationOr(spec.Timeout, 10*time.Second),
+			Interval:    durationOr(spec.Interval, 30*time.Second),
+			Timeout:     durationOr(spec.Timeout, 10*time.Second),
+			Maintenance: b.MaintenanceWindows(),
 		}
 		switch {
 		case spec.HTTP != nil:

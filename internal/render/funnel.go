@@ -223,6 +223,7 @@ func conversionDropRules(journeyMap *cxv1alpha1.JourneyMap, from, to *cxv1alpha1
 			"description": fmt.Sprintf("The conversion over %s fell below %s%% of the %s conversion a week earlier%s, while %s had at least %s entrants per second. %s.",
 				series.FunnelShortWindow, formatFloat(conversionDropFraction*100), series.FunnelLongWindow, floorText, fromName, minRate, impact),
 			"customer_impact": impact + ".",
+			"runbook_url":     runbookURL(series.ConversionDropAlert),
 		},
 	}}, nil
 }

@@ -13,7 +13,11 @@ import (
 	"github.com/journeymap/journey-operator/internal/series"
 )
 
-const stageDegradedFor = "10m"
+const (
+	stageDegradedFor = "10m"
+	// collectorDownFor is shorter than absentFor: see collectorDownRule.
+	collectorDownFor = "5m"
+)
 
 // JourneyRules is the roll-up rule set of a journey map: the success ratio
 // of each stage and of the whole journey, and an alert per monitored stage
@@ -63,6 +67,9 @@ func JourneyRules(journeyMap *cxv1alpha1.JourneyMap, persona *cxv1alpha1.Persona
 		return RulesObject{}, err
 	}
 	rules = append(rules, funnel...)
+	if rule, ok := collectorDownRule(journeyMap, monitored, sel); ok {
+		rules = append(rules, rule)
+	}
 	return RulesObject{
 		Name:   JourneyRulesName(journeyMap.Name),
 		Owner:  journeyMap,
@@ -124,10 +131,6 @@ func stageDegradedRule(journeyMap *cxv1alpha1.JourneyMap, stage *cxv1alpha1.Stag
 	if stage.CustomerGoal != "" {
 		impact += "; customers here are trying to: " + templateText(stage.CustomerGoal)
 	}
-	team := journeyMap.Spec.Owner
-	if team == "" {
-		team = journey.UnownedTeam
-	}
 	return monitoringv1.Rule{
 		Alert: series.StageDegradedAlert,
 		Expr:  intstr.FromString(fmt.Sprintf("%s{%s, stage=%q} < %s", series.StageSuccess, sel, stage.Name, formatFloat(objective))),
@@ -137,13 +140,57 @@ func stageDegradedRule(journeyMap *cxv1alpha1.JourneyMap, stage *cxv1alpha1.Stag
 			"journey":   journeyMap.Name,
 			"stage":     stage.Name,
 			"persona":   journeyMap.Spec.PersonaRef.Name,
-			"team":      team,
+			"team":      journey.MapTeam(journeyMap),
 			"severity":  journey.DefaultTicketSeverity,
 		}),
 		Annotations: map[string]string{
 			"summary":         fmt.Sprintf("Stage %s of journey %s: only {{ $value | humanizePercentage }} of customers get through", name, mapName),
 			"description":     fmt.Sprintf("The stage's touchpoints together promise %s; %s.", formatFloat(objective*100)+"%", impact),
 			"customer_impact": impact + ".",
+			"runbook_url":     runbookURL(series.StageDegradedAlert),
 		},
 	}
+}
+
+// collectorDownRule fires once for the whole journey when the collector
+// reports nothing at all — it is down, crashing or not scraped — instead of
+// a TelemetryAbsent per probed touchpoint, which it inhibits (see
+// Inhibitions). It holds for less than those do, so that it fires first
+// and they are inhibited from their first notification on. Returns false
+// when no touchpoint of the map is probed.
+func collectorDownRule(journeyMap *cxv1alpha1.JourneyMap, monitored []journey.TouchpointBinding, sel string) (monitoringv1.Rule, bool) {
+	probed := probedCount(monitored)
+	if probed == 0 {
+		return monitoringv1.Rule{}, false
+	}
+	mapName := templateText(journeyMap.Name)
+	return monitoringv1.Rule{
+		Alert: series.CollectorDownAlert,
+		Expr:  intstr.FromString(fmt.Sprintf("absent(%s{%s})", series.ProbeTotal, sel)),
+		For:   ptrDuration(collectorDownFor),
+		Labels: templateLabels(map[string]string{
+			"namespace": journeyMap.Namespace,
+			"journey":   journeyMap.Name,
+			"persona":   journeyMap.Spec.PersonaRef.Name,
+			"team":      journey.MapTeam(journeyMap),
+			"severity":  journey.DefaultTicketSeverity,
+		}),
+		Annotations: map[string]string{
+			"summary": fmt.Sprintf("The collector of journey %s reports nothing: %d probed touchpoint(s) are not watched", mapName, probed),
+			"description": fmt.Sprintf("No probe of journey %s/%s has reported for %s: the collector %s is down, crash-looping or not scraped. Customers may be stuck and nobody would notice.",
+				templateText(journeyMap.Namespace), mapName, collectorDownFor, CollectorName(journeyMap.Name)),
+			"runbook_url": runbookURL(series.CollectorDownAlert),
+		},
+	}, true
+}
+
+// probedCount is how many of the bindings have a probe.
+func probedCount(monitored []journey.TouchpointBinding) int {
+	probed := 0
+	for _, b := range monitored {
+		if b.Monitor.Spec.Probe != nil {
+			probed++
+		}
+	}
+	return probed
 }

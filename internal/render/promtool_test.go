@@ -30,6 +30,8 @@ import (
 //	pricing-page.rules.yaml     probe SLI, 99.5% over 28d, latency objective
 //	pricing-page-1h.rules.yaml  the same monitor with a 1h objective window,
 //	                            as the e2e tests shorten it
+//	pricing-page-maintenance.rules.yaml
+//	                            the same with a maintenance window
 //	contacts-api.rules.yaml     probe and errors/total metric SLIs, 99.9% over 30d
 //	checkout.rules.yaml         good/total metric SLI, 99.5% over the default 28d
 //	onboarding-call-1h.rules.yaml
@@ -129,10 +131,14 @@ func promtoolRuleFiles(t *testing.T) map[string][]monitoringv1.RuleGroup {
 			short := m.DeepCopy()
 			short.Spec.Objectives.Window = "1h"
 			files["pricing-page-1h.rules.yaml"] = monitorGroups(t, bind(t, maps, short))
+			// The same with a daily maintenance window, 00:30 to 00:40.
+			paused := short.DeepCopy()
+			paused.Spec.MaintenanceWindows = []cxv1alpha1.TimeWindow{{Name: "nightly", Start: "00:30", Duration: "10m", TimeZone: "UTC"}}
+			files["pricing-page-maintenance.rules.yaml"] = monitorGroups(t, bind(t, maps, paused))
 		}
 	}
 	files["onboarding-call-1h.rules.yaml"] = monitorGroups(t, bind(t, maps, onboardingCallMonitor()))
-	if len(files) != 5 {
+	if len(files) != 6 {
 		t.Fatalf("the samples lack a monitor the promtool tests need; rendered %d rule files", len(files))
 	}
 	rollup, err := render.JourneyRules(maps[journeyName], nil, journeyBindings)

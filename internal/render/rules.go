@@ -90,6 +90,9 @@ func MonitorRuleGroups(binding journey.TouchpointBinding) ([]monitoringv1.RuleGr
 	if latency := b.Latency(); latency != nil {
 		rules = append(rules, b.latencyRules(latency, alerting)...)
 	}
+	if alerting && b.Monitor.Spec.Probe != nil && len(b.MaintenanceWindows()) > 0 {
+		rules = append(rules, b.maintenanceRule())
+	}
 	groups := []monitoringv1.RuleGroup{{
 		Name:     b.groupName(touchpointGroupNamePrefix),
 		Interval: ptrDuration(windows.Interval),
@@ -265,10 +268,10 @@ func (b touchpoint) burnRateRules(sli string, budget float64, windows journey.Wi
 			windows.Objective, windows.ExhaustedAfter(fastest), strings.Join(longWindows, " or "))
 		if page {
 			rule.Labels = b.alertLabels(sli, b.PageSeverity())
-			rule.Annotations = b.annotations("fails customers fast", "burns its error budget fast: "+detail)
+			rule.Annotations = b.annotations(series.ErrorBudgetBurnAlert, "fails customers fast", "burns its error budget fast: "+detail)
 		} else {
 			rule.Labels = b.alertLabels(sli, b.TicketSeverity())
-			rule.Annotations = b.annotations("fails customers more often than its objective allows", "burns its error budget faster than it can afford: "+detail)
+			rule.Annotations = b.annotations(series.ErrorBudgetBurnAlert, "fails customers more often than its objective allows", "burns its error budget faster than it can afford: "+detail)
 		}
 		rules = append(rules, rule)
 	}
@@ -289,9 +292,28 @@ func (b touchpoint) absentRule(sli string) monitoringv1.Rule {
 		Expr:        intstr.FromString(expr),
 		For:         ptrDuration(absentFor),
 		Labels:      b.alertLabels(sli, b.TicketSeverity()),
-		Annotations: b.annotations("is not watched: its telemetry is missing", detail),
+		Annotations: b.annotations(series.TelemetryAbsentAlert, "is not watched: its telemetry is missing", detail),
 	}
 }
+
+// maintenanceRule fires while the collector reports the touchpoint in a
+// maintenance window. It is no page: its severity is "none", the routing
+// sends it nowhere, and it inhibits the touchpoint's other alerts and its
+// stage's JourneyStageDegraded (see Inhibitions). The collector decides,
+// from the same windows that pause the probe, so alerts are muted exactly
+// while the probe is paused, with or without an AlertmanagerConfig.
+func (b touchpoint) maintenanceRule() monitoringv1.Rule {
+	return monitoringv1.Rule{
+		Alert:  series.MaintenanceAlert,
+		Expr:   intstr.FromString(fmt.Sprintf("max by (namespace, journey, stage, touchpoint) (%s%s) == 1", series.Maintenance, b.probeSelector(""))),
+		Labels: b.alertLabels(series.SLIProbe, maintenanceSeverity),
+		Annotations: b.annotations(series.MaintenanceAlert, "is in a maintenance window",
+			"is in a maintenance window: its probe is paused, the minutes spend no error budget, and its alerts are held back until the window ends."),
+	}
+}
+
+// maintenanceSeverity marks an alert that exists only to inhibit others.
+const maintenanceSeverity = "none"
 
 // latencyRules record and alert on the effective latency objective, whose
 // percent journey.TouchpointBinding.Latency has defaulted.
@@ -316,7 +338,7 @@ func (b touchpoint) latencyRules(latency *cxv1alpha1.LatencyObjective, alerting 
 			series.TouchpointLatency, b.Monitor.Namespace, b.Map.Name, b.Touchpoint.Name, threshold)),
 		For:    ptrDuration(latencyFor),
 		Labels: b.alertLabels(series.SLIProbe, b.TicketSeverity()),
-		Annotations: b.annotations("is slow",
+		Annotations: b.annotations(series.LatencyHighAlert, "is slow",
 			fmt.Sprintf("is slow: %s%% of runs take up to {{ $value | humanizeDuration }}, above the %s objective.", templateText(percent), latency.Threshold.Duration)),
 	})
 }
@@ -325,7 +347,7 @@ func (b touchpoint) latencyRules(latency *cxv1alpha1.LatencyObjective, alerting 
 // words, so the person paged knows who is hurt and why it matters. summary
 // and detail are ours and may use Prometheus templates; every text from
 // the objects passes through templateText.
-func (b touchpoint) annotations(summary, detail string) map[string]string {
+func (b touchpoint) annotations(alert, summary, detail string) map[string]string {
 	touchpoint := templateText(displayOr(b.Touchpoint.DisplayName, b.Touchpoint.Name))
 	stage := templateText(displayOr(b.Stage.DisplayName, b.Stage.Name))
 	impact := fmt.Sprintf("Persona %s is in stage \"%s\" of journey %s/%s",
@@ -346,10 +368,21 @@ func (b touchpoint) annotations(summary, detail string) map[string]string {
 		"description":     fmt.Sprintf("%s %s %s", touchpoint, detail, impact),
 		"customer_impact": impact,
 	}
+	annotations["runbook_url"] = runbookURL(alert)
 	if b.Monitor.Spec.Alerting.RunbookURL != "" {
 		annotations["runbook_url"] = templateText(b.Monitor.Spec.Alerting.RunbookURL)
 	}
 	return annotations
+}
+
+// DefaultRunbookURL is where alerts without a runbook of their own link to:
+// the README's section on the operator's alerts, which has an entry per
+// alert name.
+const DefaultRunbookURL = "https://github.com/journeymap/journey-operator/blob/main/README.md"
+
+// runbookURL is the default runbook of an alert: its entry in the README.
+func runbookURL(alert string) string {
+	return DefaultRunbookURL + "#" + strings.ToLower(alert)
 }
 
 // templateText makes text from the objects safe in a Prometheus template

@@ -17,6 +17,10 @@ const (
 	ProbeStepSuccess  = "journey_probe_step_success"
 	ProbeStepDuration = "journey_probe_step_duration_seconds"
 	ProbeStepTotal    = "journey_probe_step_total"
+	// Maintenance is 1 while one of the probe's maintenance windows is
+	// open (the probe does not run then), else 0; only probes with windows
+	// export it.
+	Maintenance = "journey_maintenance"
 )
 
 // Series recorded by the operator's rules.
@@ -81,6 +85,14 @@ const (
 	LatencyHighAlert     = "JourneyTouchpointLatencyHigh"
 	StageDegradedAlert   = "JourneyStageDegraded"
 	ConversionDropAlert  = "JourneyConversionDrop"
+	// CollectorDownAlert fires once per journey when none of its probe
+	// series exist: the collector is down or not scraped. It inhibits the
+	// journey's per-touchpoint TelemetryAbsent alerts of probe SLIs.
+	CollectorDownAlert = "JourneyCollectorDown"
+	// MaintenanceAlert fires, with severity "none", while a touchpoint is
+	// in maintenance; it inhibits the touchpoint's and its stage's alerts
+	// and is itself routed to no one.
+	MaintenanceAlert = "JourneyMaintenance"
 )
 
 // The value of the sli label of a touchpoint's recorded series.

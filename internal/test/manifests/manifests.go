@@ -166,7 +166,43 @@ func InvalidCases() []Invalid {
 		{"monitor alert label name invalid", ValidMonitor, Set(map[string]any{"pager-duty": "x"}, "spec", "alerting", "labels"), "alert label names must match"},
 		{"monitor runbook not a URL", ValidMonitor, Set("see wiki", "spec", "alerting", "runbookURL"), "runbookURL must be an http:// or https:// URL"},
 		{"monitor json path malformed", ValidMonitor, Set([]any{map[string]any{"path": "$..items[*]"}}, "spec", "probe", "http", "json"), "spec.probe.http.json[0].path"},
+
+		// Maintenance windows (TimeWindow) and alert routing
+		{"window duration zero", ValidMap, window(map[string]any{"duration": "0m"}), "duration must be positive: a window ends after it starts"},
+		{"window ends before it starts", ValidMap, window(map[string]any{"duration": "-2h"}), "duration must be positive: a window ends after it starts"},
+		{"window duration without unit", ValidMap, window(map[string]any{"duration": "2"}), "duration must be a whole number and one unit of m, h, d or w"},
+		{"window start not a time", ValidMap, window(map[string]any{"start": "25:00"}), "start must be a time of day such as \"02:00\""},
+		{"window days on a one-off", ValidMap, window(map[string]any{"start": "2026-12-24T22:00", "days": []any{"Monday"}}), "days are for a window that repeats"},
+		{"window day unknown", ValidMap, window(map[string]any{"days": []any{"Caturday"}}), `Unsupported value: "Caturday"`},
+		{"window daily for a day", ValidMap, window(map[string]any{"duration": "1d"}), "a window that repeats every day must last less than 24h"},
+		{"window without time zone", ValidMap, window(map[string]any{"timeZone": nil}), "timeZone: Required value"},
+		{"window time zone not a name", ValidMap, window(map[string]any{"timeZone": "+02:00"}), "timeZone must be an IANA time zone name"},
+		{"window time zone Local", ValidMap, window(map[string]any{"timeZone": "Local"}), "timeZone must be an IANA time zone name"},
+		{"window twice the same name", ValidMap, Set([]any{
+			map[string]any{"name": "nightly", "start": "02:00", "duration": "1h", "timeZone": "UTC"},
+			map[string]any{"name": "nightly", "start": "04:00", "duration": "1h", "timeZone": "UTC"},
+		}, "spec", "maintenanceWindows"), "Duplicate value"},
+		{"monitor window longer than the objective window", ValidMonitor, func(obj map[string]any) {
+			Set("1h", "spec", "objectives", "window")(obj)
+			Set([]any{map[string]any{"name": "upgrade", "start": "2026-12-24T22:00", "duration": "2h", "timeZone": "UTC"}}, "spec", "maintenanceWindows")(obj)
+		}, "a maintenance window must not last longer than the objective window"},
+		{"map receivers without receiversFrom", ValidMap, Set(map[string]any{"receivers": []any{map[string]any{"team": "payments", "receiver": "payments-pager"}}}, "spec", "alerting"), "receivers need receiversFrom"},
+		{"map receiver team needing quotes", ValidMap, Set(map[string]any{"receiversFrom": map[string]any{"name": "team-receivers"}, "receivers": []any{map[string]any{"team": `payments "eu"`, "receiver": "payments-pager"}}}, "spec", "alerting"), "team must be a team name as owners are written"},
 	}
+}
+
+// window returns a mutation that gives the map one maintenance window, a
+// valid nightly one with fields replaced by set (nil deletes a field).
+func window(set map[string]any) func(map[string]any) {
+	w := map[string]any{"name": "nightly", "start": "02:00", "duration": "2h", "timeZone": "Europe/Berlin"}
+	for k, v := range set {
+		if v == nil {
+			delete(w, k)
+			continue
+		}
+		w[k] = v
+	}
+	return Set([]any{w}, "spec", "maintenanceWindows")
 }
 
 // Set returns a mutation that sets the value at path (map keys and list
