@@ -215,7 +215,7 @@ func (b *builder) stageRow(index int, stage *cxv1alpha1.Stage, monitored map[str
 func (b *builder) successPanel(of, description, expr string) *stat.PanelBuilder {
 	return stat.NewPanelBuilder().
 		Id(b.nextID()).
-		Title("Customers who get through the "+of).
+		Title("Customers who get through the " + of).
 		Description(description).
 		Datasource(datasourceRef()).
 		Unit("percentunit").Decimals(2).Min(0).Max(1).
