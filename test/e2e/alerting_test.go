@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
@@ -110,22 +108,7 @@ spec:
 // a plain Alertmanager, and a webhook receiver per team that counts what it
 // is sent.
 func TestAlertsReachTheOwningTeamOnce(t *testing.T) {
-	ctrl.SetLogger(logr.Discard())
-	ctx := context.Background()
-	stack, err := localstack.Start(ctx, localstack.Options{
-		WorkDir:        t.TempDir(),
-		ScrapeInterval: scrapeInterval,
-		HealthInterval: healthInterval,
-		Alertmanager:   true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := stack.Stop(); err != nil {
-			t.Errorf("stopping the stack: %v", err)
-		}
-	}()
+	stack := startStack(t, localstack.Options{Alertmanager: true})
 	c := stack.Env.Client
 	apply(t, c, strings.ReplaceAll(alertingJourney, "SHOP", stack.ShopURL))
 	hooks := newWebhooks(t, "default", "team-a-pager", "team-b-pager")
@@ -191,7 +174,7 @@ func TestAlertsReachTheOwningTeamOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	mon.Spec.MaintenanceWindows = []cxv1alpha1.TimeWindow{{Name: "upgrade", Start: start.Format("2006-01-02T15:04"), Duration: "2m", TimeZone: "UTC"}}
-	if err := c.Update(ctx, mon); err != nil {
+	if err := c.Update(t.Context(), mon); err != nil {
 		t.Fatal(err)
 	}
 	configureAlertmanager(t, stack, hooks)

@@ -14,10 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -45,21 +43,8 @@ const sampleNamespace = "demo"
 // alert that fires (the business-phone journey's touchpoint, a TCP port of
 // the shop, cannot break: its alerts query stays checked by running only).
 func TestDashboardQueriesReturnData(t *testing.T) {
-	ctrl.SetLogger(logr.Discard())
-	ctx := context.Background()
-	stack, err := localstack.Start(ctx, localstack.Options{
-		WorkDir:        t.TempDir(),
-		ScrapeInterval: scrapeInterval,
-		HealthInterval: healthInterval,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := stack.Stop(); err != nil {
-			t.Errorf("stopping the stack: %v", err)
-		}
-	}()
+	ctx := t.Context()
+	stack := startStack(t, localstack.Options{})
 	c := stack.Env.Client
 	maps := applySampleJourneys(t, c, stack.ShopURL)
 

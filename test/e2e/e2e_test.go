@@ -104,22 +104,8 @@ const (
 )
 
 func TestTouchpointBreaksAndRecovers(t *testing.T) {
-	ctrl.SetLogger(logr.Discard())
-	ctx := context.Background()
 	started := time.Now()
-	stack, err := localstack.Start(ctx, localstack.Options{
-		WorkDir:        t.TempDir(),
-		ScrapeInterval: scrapeInterval,
-		HealthInterval: healthInterval,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := stack.Stop(); err != nil {
-			t.Errorf("stopping the stack: %v", err)
-		}
-	}()
+	stack := startStack(t, localstack.Options{})
 	c := stack.Env.Client
 	apply(t, c, strings.ReplaceAll(journey, "SHOP", stack.ShopURL))
 
@@ -255,6 +241,24 @@ func TestTouchpointBreaksAndRecovers(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// startStack starts the whole loop with the e2e intervals, stopped when
+// the test ends.
+func startStack(t *testing.T, opts localstack.Options) *localstack.Stack {
+	t.Helper()
+	ctrl.SetLogger(logr.Discard())
+	opts.WorkDir, opts.ScrapeInterval, opts.HealthInterval = t.TempDir(), scrapeInterval, healthInterval
+	stack, err := localstack.Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := stack.Stop(); err != nil {
+			t.Errorf("stopping the stack: %v", err)
+		}
+	})
+	return stack
 }
 
 func apply(t *testing.T, c client.Client, manifest string) {

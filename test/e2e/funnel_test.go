@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
@@ -30,22 +28,8 @@ import (
 // set through the API so the test takes minutes; a baseline needs a week
 // of history, which the promtool tests cover.
 func TestConversionLeaksAndRecovers(t *testing.T) {
-	ctrl.SetLogger(logr.Discard())
-	ctx := context.Background()
 	started := time.Now()
-	stack, err := localstack.Start(ctx, localstack.Options{
-		WorkDir:        t.TempDir(),
-		ScrapeInterval: scrapeInterval,
-		HealthInterval: healthInterval,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := stack.Stop(); err != nil {
-			t.Errorf("stopping the stack: %v", err)
-		}
-	}()
+	stack := startStack(t, localstack.Options{})
 	c := stack.Env.Client
 	apply(t, c, strings.ReplaceAll(journey, "SHOP", stack.ShopURL))
 	persona := &cxv1alpha1.Persona{}
