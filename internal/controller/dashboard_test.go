@@ -21,15 +21,7 @@ import (
 // with a panel query per bound touchpoint; restored when deleted, and gone
 // with the map (kube-controller-manager's garbage collector).
 func TestDashboardChild(t *testing.T) {
-	stop, err := env.StartControllerManager(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := stop(); err != nil {
-			t.Error(err)
-		}
-	}()
+	runControllerManager(t)
 	c := env.Client
 	ns := newNamespace(t, c)
 	create(t, c, ns, persona+"\n---\n"+journeyMap+"\n---\n"+monitorYAML("cart", "cart"))

@@ -450,15 +450,7 @@ func TestChildrenRestored(t *testing.T) {
 // TestDeletingParentsRemovesChildren runs the real garbage collector of
 // kube-controller-manager: owner references are what cleans up.
 func TestDeletingParentsRemovesChildren(t *testing.T) {
-	stop, err := env.StartControllerManager(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := stop(); err != nil {
-			t.Error(err)
-		}
-	}()
+	runControllerManager(t)
 	c := env.Client
 	ns := newNamespace(t, c)
 	create(t, c, ns, persona+"\n---\n"+journeyMap+"\n---\n"+monitorYAML("cart", "cart"))

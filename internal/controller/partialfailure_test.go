@@ -206,11 +206,7 @@ func TestTerminatingNamespaceIsLeftAlone(t *testing.T) {
 // maps are Ready.
 func convergedSamplesWith(t *testing.T, controllers ...string) (client.Client, string) {
 	t.Helper()
-	stop, err := env.StartControllerManager(t.TempDir(), controllers...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stop() })
+	runControllerManager(t, controllers...)
 	c := env.Client
 	ns := newNamespace(t, c)
 	createSamples(t, c, ns)
@@ -414,4 +410,19 @@ func mustMonitor(t *testing.T, c client.Client, ns, name string) *cxv1alpha1.Tou
 		t.Fatal(err)
 	}
 	return m
+}
+
+// runControllerManager runs kube-controller-manager (with the given
+// controllers, or its garbage collector) until the test ends.
+func runControllerManager(t *testing.T, controllers ...string) {
+	t.Helper()
+	stop, err := env.StartControllerManager(t.TempDir(), controllers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
 }
