@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
@@ -35,7 +36,13 @@ type bridge struct {
 	shopTarget string
 
 	rulesDir, probesDir, targetsFile string
-	probes                           map[string]*probeProcess
+
+	// mu guards probes and stopped: the test stops a collector while the
+	// bridge syncs them.
+	mu     sync.Mutex
+	probes map[string]*probeProcess
+	// stopped are the collectors stopped for good (StopCollector).
+	stopped map[string]bool
 }
 
 type probeProcess struct {
@@ -108,6 +115,8 @@ func (b *bridge) syncRules(ctx context.Context) error {
 // its config file current (journey-probe reloads it by itself), and lists
 // the running probes as scrape targets.
 func (b *bridge) syncCollectors(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	var configMaps corev1.ConfigMapList
 	if err := b.client.List(ctx, &configMaps, client.MatchingLabels{
 		render.ManagedByLabel: render.ManagedByValue, render.ComponentLabel: "collector",
@@ -125,6 +134,9 @@ func (b *bridge) syncCollectors(ctx context.Context) error {
 		}
 		if config == nil {
 			continue // no probes: the Deployment runs no replica either
+		}
+		if b.stopped[key] {
+			continue
 		}
 		wanted[key] = true
 		path := filepath.Join(b.probesDir, key, probeconfig.ConfigFileName)
@@ -207,7 +219,25 @@ func (b *bridge) writeTargets() error {
 	return writeIfChanged(b.targetsFile, data)
 }
 
+// stopCollector stops a collector's probe process and keeps it stopped.
+func (b *bridge) stopCollector(key string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p, running := b.probes[key]
+	if !running {
+		return fmt.Errorf("no collector %s is running", key)
+	}
+	if b.stopped == nil {
+		b.stopped = map[string]bool{}
+	}
+	b.stopped[key] = true
+	delete(b.probes, key)
+	return errors.Join(p.stop(), b.writeTargets())
+}
+
 func (b *bridge) stopProbes() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	var errs []error
 	for key, p := range b.probes {
 		errs = append(errs, p.stop())

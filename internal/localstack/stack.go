@@ -30,6 +30,7 @@ import (
 	"github.com/journeymap/journey-operator/internal/controlplane"
 	"github.com/journeymap/journey-operator/internal/demoshop"
 	"github.com/journeymap/journey-operator/internal/health"
+	"github.com/journeymap/journey-operator/internal/render"
 	"github.com/journeymap/journey-operator/internal/scheme"
 )
 
@@ -66,6 +67,7 @@ type Stack struct {
 	AlertmanagerURL string
 
 	alertmanagerConfig string
+	bridge             *bridge
 
 	cancel  context.CancelFunc
 	cleanup []func() error
@@ -125,6 +127,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	if err := b.prepare(); err != nil {
 		return s, err
 	}
+	s.bridge = b
 	var alertmanagers []string
 	if opts.Alertmanager {
 		address, err := FreeAddress()
@@ -157,6 +160,13 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		return b.stopProbes()
 	})
 	return s, nil
+}
+
+// StopCollector stops the collector of a journey map for good, as a
+// Deployment scaled to zero or a pod crash-looping: its probe process ends,
+// leaves the scrape targets and is not started again.
+func (s *Stack) StopCollector(namespace, journeyMap string) error {
+	return s.bridge.stopCollector(namespace + "_" + render.CollectorName(journeyMap))
 }
 
 // Stop stops everything Start started, newest first, and leaves no process

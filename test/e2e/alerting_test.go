@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
 	"github.com/journeymap/journey-operator/internal/demoshop"
 	"github.com/journeymap/journey-operator/internal/localstack"
+	"github.com/journeymap/journey-operator/internal/series"
 )
 
 // The journey of the alerting test: two teams own different touchpoints.
@@ -101,6 +103,41 @@ spec:
       expectedStatus: [200]
       headers: [{name: Authorization, valueFrom: {secretKeyRef: {name: api-token, key: header}}}]
   objectives: {availability: "99.5", window: 1h}
+---
+apiVersion: cx.journeymap.dev/v1alpha1
+kind: JourneyMap
+metadata: {name: renewal, namespace: alerts}
+spec:
+  personaRef: {name: startup-cmo}
+  goal: Renew the plan without a call
+  owner: team-c
+  alerting:
+    receiversFrom: {name: team-receivers}
+    receivers: [{team: team-c, receiver: team-c-pager}]
+  stages:
+    - name: renewal
+      emotion: 0
+      touchpoints:
+        - {name: plans-page, channel: web, criticality: High}
+        - {name: billing-page, channel: web, criticality: Critical}
+---
+apiVersion: cx.journeymap.dev/v1alpha1
+kind: TouchpointMonitor
+metadata: {name: plans-page, namespace: alerts}
+spec:
+  journeyMapRef: {name: renewal}
+  touchpoint: plans-page
+  probe: {interval: 5s, timeout: 3s, http: {url: "SHOP/pricing", expectedStatus: [200]}}
+  objectives: {availability: "99.5", window: 1h}
+---
+apiVersion: cx.journeymap.dev/v1alpha1
+kind: TouchpointMonitor
+metadata: {name: billing-page, namespace: alerts}
+spec:
+  journeyMapRef: {name: renewal}
+  touchpoint: billing-page
+  probe: {interval: 5s, timeout: 3s, http: {url: "SHOP/pricing", expectedStatus: [200]}}
+  objectives: {availability: "99.5", window: 1h}
 `
 
 // TestAlertsReachTheOwningTeamOnce runs a real Alertmanager behind the
@@ -111,11 +148,11 @@ func TestAlertsReachTheOwningTeamOnce(t *testing.T) {
 	stack := startStack(t, localstack.Options{Alertmanager: true})
 	c := stack.Env.Client
 	apply(t, c, strings.ReplaceAll(alertingJourney, "SHOP", stack.ShopURL))
-	hooks := newWebhooks(t, "default", "team-a-pager", "team-b-pager")
+	hooks := newWebhooks(t, "default", "team-a-pager", "team-b-pager", "team-c-pager")
 	configureAlertmanager(t, stack, hooks)
 
-	t.Log("waiting for the journey to be Healthy")
-	for _, m := range []string{"pricing-page", "signup", "contacts-api"} {
+	t.Log("waiting for the journeys to be Healthy")
+	for _, m := range []string{"pricing-page", "signup", "contacts-api", "plans-page", "billing-page"} {
 		waitFor(t, c, 4*time.Minute, "monitor "+m+" Healthy", func() error {
 			mon, err := alertingMonitor(c, m)
 			if err != nil {
@@ -127,6 +164,15 @@ func TestAlertsReachTheOwningTeamOnce(t *testing.T) {
 			return nil
 		})
 	}
+
+	// 3. (started now, checked last: its alerts take ten minutes) The
+	// renewal journey's collector stops: one JourneyCollectorDown to
+	// team-c, and the TelemetryAbsent alert of each of its touchpoints,
+	// which Prometheus fires later, inhibited by it.
+	if err := stack.StopCollector("alerts", "renewal"); err != nil {
+		t.Fatal(err)
+	}
+	collectorStopped := time.Now()
 
 	// 1. team-a's critical sign-up fails: one page to team-a, nothing to
 	// team-b or the default route; the ticket tier beside the page is
@@ -222,7 +268,7 @@ func TestAlertsReachTheOwningTeamOnce(t *testing.T) {
 	control := budgetSpent(t, stack.PrometheusURL, "pricing-page")
 	// The sign-up's incident may still resolve or leave a ticket behind;
 	// what counts here is what the contacts API's fault notifies.
-	during := hooks.about("contacts-api")
+	during := hooks.holding(map[string]string{"touchpoint": "contacts-api"})
 	t.Logf("maintenance window: %d notifications; budget spent over the 1h window: contacts-api %.3f%%, control pricing-page %.3f%%; probing resumed %s after the window",
 		during, spent, control, resumed.Round(100*time.Millisecond))
 	if during != 0 {
@@ -230,6 +276,29 @@ func TestAlertsReachTheOwningTeamOnce(t *testing.T) {
 	}
 	if math.Abs(spent-control) > 0.1 {
 		t.Errorf("contacts-api spent %.3f%% of its budget, the control %.3f%%: want within 0.1 percentage point", spent, control)
+	}
+
+	// 3. The renewal journey's collector, stopped at the start.
+	renewal := map[string]string{"journey": "renewal"}
+	collectorDown := map[string]string{"journey": "renewal", "alertname": series.CollectorDownAlert}
+	absent := map[string]string{"journey": "renewal", "alertname": series.TelemetryAbsentAlert}
+	waitFor(t, c, 15*time.Minute, "TelemetryAbsent firing for both renewal touchpoints", func() error {
+		if n := firingAlerts(t, stack.PrometheusURL, `{journey="renewal", alertname="`+series.TelemetryAbsentAlert+`"}`); n < 2 {
+			return fmt.Errorf("%d firing", n)
+		}
+		return nil
+	})
+	// Alertmanager has the alerts within a rule evaluation and a group
+	// interval (5s) of Prometheus firing them.
+	time.Sleep(20 * time.Second)
+	firingRenewal := firingAlerts(t, stack.PrometheusURL, `{journey="renewal"}`)
+	t.Logf("collector down for %s: %d alerts firing in Prometheus (before: one notification each); notifications: %d JourneyCollectorDown, %d TelemetryAbsent, %d about the journey in all",
+		time.Since(collectorStopped).Round(time.Second), firingRenewal, hooks.holding(collectorDown), hooks.holding(absent), hooks.holding(renewal))
+	if got := hooks.holding(collectorDown); got != 1 || hooks.count("team-c-pager", "", "firing") != 1 {
+		t.Errorf("want exactly one notification, JourneyCollectorDown to team-c, for the stopped collector; got %d of it\n%s", got, hooks.dump())
+	}
+	if got := hooks.holding(absent); got != 0 {
+		t.Errorf("TelemetryAbsent notified %d times while JourneyCollectorDown fired; want it inhibited\n%s", got, hooks.dump())
 	}
 }
 
@@ -268,10 +337,12 @@ type notification struct {
 	Receiver    string            `json:"receiver"`
 	Status      string            `json:"status"`
 	GroupLabels map[string]string `json:"groupLabels"`
-	Alerts      []struct {
-		Status string            `json:"status"`
-		Labels map[string]string `json:"labels"`
-	} `json:"alerts"`
+	Alerts      []alert           `json:"alerts"`
+}
+
+type alert struct {
+	Status string            `json:"status"`
+	Labels map[string]string `json:"labels"`
 }
 
 func newWebhooks(t *testing.T, names ...string) *webhooks {
@@ -308,17 +379,21 @@ func (h *webhooks) count(receiver, severity, status string) int {
 	return n
 }
 
-// about counts the notifications holding an alert of a touchpoint.
-func (h *webhooks) about(touchpoint string) int {
+// holding counts the notifications holding an alert with all these labels.
+func (h *webhooks) holding(labels map[string]string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
 	for _, got := range h.got {
-		for _, a := range got.Alerts {
-			if a.Labels["touchpoint"] == touchpoint {
-				n++
-				break
+		if slices.ContainsFunc(got.Alerts, func(a alert) bool {
+			for k, v := range labels {
+				if a.Labels[k] != v {
+					return false
+				}
 			}
+			return true
+		}) {
+			n++
 		}
 	}
 	return n
