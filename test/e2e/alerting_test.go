@@ -203,9 +203,10 @@ func TestAlertsReachTheOwningTeamOnce(t *testing.T) {
 	if firing < 2 {
 		t.Errorf("want the page and ticket tiers both firing in Prometheus (the ticket inhibited in Alertmanager), got %d alerts", firing)
 	}
-	if err := stack.Shop.Break(demoshop.Signup, demoshop.FaultNone); err != nil {
-		t.Fatal(err)
-	}
+	// The sign-up stays broken: JourneyStageDegraded of its stage fires
+	// ten minutes in, and while the page fires it must notify no one
+	// (checked last).
+	signupBroken := time.Now()
 
 	// 2. A maintenance window on the contacts API, and the API fails only
 	// inside it: no notification, no budget spent (as the pricing page,
@@ -299,6 +300,24 @@ func TestAlertsReachTheOwningTeamOnce(t *testing.T) {
 	}
 	if got := hooks.holding(absent); got != 0 {
 		t.Errorf("TelemetryAbsent notified %d times while JourneyCollectorDown fired; want it inhibited\n%s", got, hooks.dump())
+	}
+	// 1, continued. The sign-up's stage degrades while its page fires.
+	stageDegraded := map[string]string{"journey": "trial", "alertname": series.StageDegradedAlert}
+	waitFor(t, c, 5*time.Minute, "JourneyStageDegraded firing for the purchase stage", func() error {
+		if n := firingAlerts(t, stack.PrometheusURL, `{journey="trial", stage="purchase", alertname="`+series.StageDegradedAlert+`"}`); n == 0 {
+			return fmt.Errorf("not firing")
+		}
+		return nil
+	})
+	time.Sleep(20 * time.Second)
+	pages = hooks.count("team-a-pager", "critical", "firing")
+	t.Logf("sign-up incident after %s: %d alerts firing in Prometheus for the journey, JourneyStageDegraded among them; notifications: %d JourneyStageDegraded, team-a %d (%d page)",
+		time.Since(signupBroken).Round(time.Second), firingAlerts(t, stack.PrometheusURL, `{journey="trial"}`), hooks.holding(stageDegraded), hooks.count("team-a-pager", "", ""), pages)
+	if got := hooks.holding(stageDegraded); got != 0 {
+		t.Errorf("JourneyStageDegraded notified %d times while the sign-up's page fired; want it inhibited\n%s", got, hooks.dump())
+	}
+	if pages != 1 || hooks.count("team-a-pager", "", "") != 1 {
+		t.Errorf("team-a got %d notifications, %d of them pages, over the whole incident; want exactly one page\n%s", hooks.count("team-a-pager", "", ""), pages, hooks.dump())
 	}
 }
 
