@@ -1,7 +1,8 @@
 //go:build ignore
 
 // gen_fixture writes testdata/previous/: the chart of the previous release,
-// as `git show` gives it from that commit, for the upgrade test. The CRDs
+// as `git show` gives it from that commit, for the upgrade test, and the
+// samples of that release (samples/), the journeys a team had applied. The CRDs
 // keep their whole schema but lose their descriptions, which makes the
 // fixture a fifth of the size and shows, in the apiserver, which CRDs are
 // installed. Run from the repository root:
@@ -24,8 +25,9 @@ import (
 const previous = "1d73ac4"
 
 const (
-	chart = "charts/journey-operator"
-	out   = "test/upgrade/testdata/previous"
+	chart   = "charts/journey-operator"
+	samples = "config/samples"
+	out     = "test/upgrade/testdata/previous"
 )
 
 func main() {
@@ -36,7 +38,7 @@ func main() {
 }
 
 func run() error {
-	files, err := git("ls-tree", "-r", "--name-only", previous, chart)
+	files, err := git("ls-tree", "-r", "--name-only", previous, chart, samples)
 	if err != nil {
 		return err
 	}
@@ -44,7 +46,7 @@ func run() error {
 		return err
 	}
 	for _, path := range strings.Fields(files) {
-		rel := strings.TrimPrefix(path, "charts/")
+		rel := strings.TrimPrefix(strings.TrimPrefix(path, "charts/"), "config/")
 		// ci/ holds values for the chart's own tests, not the release.
 		if strings.HasPrefix(rel, "journey-operator/ci/") {
 			continue

@@ -42,7 +42,10 @@ const (
 	releaseNS     = "journey-system"
 	journeysNS    = "shop"
 	previousChart = "test/upgrade/testdata/previous/journey-operator"
-	currentChart  = "charts/journey-operator"
+	// previousSamples are the samples of the previous release: journeys
+	// written against its CRDs, which lack this checkout's new fields.
+	previousSamples = "test/upgrade/testdata/previous/samples"
+	currentChart    = "charts/journey-operator"
 	// The fixture's CRDs carry no descriptions; this checkout's do.
 	crdMarker = "journeymaps.cx.journeymap.dev"
 )
@@ -94,7 +97,11 @@ func TestUpgradeKeepsEveryJourney(t *testing.T) {
 		t.Fatal("the previous release's CRDs were not the ones installed")
 	}
 	mustRun(t, "kubectl", "create", "namespace", journeysNS)
-	mustRun(t, "kubectl", "apply", "--server-side", "-n", journeysNS, "-f", "config/samples")
+	mustRun(t, "kubectl", "apply", "--server-side", "-n", journeysNS, "-f", previousSamples)
+	// The previous samples referenced these Secrets without shipping them.
+	for _, secret := range []string{"v1_secret_synthetic-probe-token.yaml", "v1_secret_voice-internal-ca.yaml"} {
+		mustRun(t, "kubectl", "apply", "--server-side", "-n", journeysNS, "-f", "config/samples/"+secret)
+	}
 	before := snapshot(t)
 
 	// Helm never upgrades crds/: the CRDs are applied first, server-side,
