@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,9 +10,9 @@ import (
 	"k8s.io/utils/ptr"
 
 	cxv1alpha1 "github.com/journeymap/journey-operator/api/v1alpha1"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from the current output")
+	goldenfile "github.com/journeymap/journey-operator/internal/test/golden"
+)
 
 // statusNamespace is where the status scenario lives, offline and on the
 // test apiserver alike.
@@ -145,23 +143,7 @@ func (sc statusScenario) journey(name string) journeyObjects {
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./internal/cli -run %s -update writes it)", err, t.Name())
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the output (go test ./internal/cli -run %s -update rewrites it):\n--- got\n%s--- want\n%s", path, t.Name(), got, want)
-	}
+	goldenfile.Check(t, name, []byte(got))
 }
 
 func TestStatusTree(t *testing.T) {

@@ -3,7 +3,6 @@ package dashboard_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,9 +23,9 @@ import (
 	"github.com/journeymap/journey-operator/internal/dashboard/dashboardtest"
 	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from the builder's output")
+	goldenfile "github.com/journeymap/journey-operator/internal/test/golden"
+)
 
 // sample is a map of config/samples with its bound monitors.
 type sample struct {
@@ -109,22 +108,7 @@ func TestDashboardGolden(t *testing.T) {
 			t.Fatalf("%s: %v", n, err)
 		}
 		got := append(indented.Bytes(), '\n')
-		path := filepath.Join("testdata", n+".golden.json")
-		if *update {
-			if err := os.MkdirAll("testdata", 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run `go test ./internal/dashboard -update` to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from %s; if the change is intended, run `go test ./internal/dashboard -update`", n, path)
-		}
+		goldenfile.Check(t, n+".golden.json", got)
 	}
 }
 

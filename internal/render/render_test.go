@@ -1,7 +1,6 @@
 package render_test
 
 import (
-	"flag"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -19,9 +18,9 @@ import (
 	"github.com/journeymap/journey-operator/internal/journey"
 	"github.com/journeymap/journey-operator/internal/render"
 	"github.com/journeymap/journey-operator/internal/scheme"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from the builders' output")
+	goldenfile "github.com/journeymap/journey-operator/internal/test/golden"
+)
 
 // samples loads the maps and monitors of config/samples into the namespace
 // "shop", with the defaults the apiserver would apply left as the API
@@ -78,22 +77,7 @@ func golden(t *testing.T, name string, obj any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", name+".golden.yaml")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run `go test ./internal/render -update` to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs from %s; if the change is intended, run `go test ./internal/render -update`\n--- got ---\n%s", name, path, got)
-	}
+	goldenfile.Check(t, name+".golden.yaml", got)
 }
 
 func TestMonitorRulesGolden(t *testing.T) {
